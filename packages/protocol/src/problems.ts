@@ -1,0 +1,38 @@
+// Stable problem codes (docs/protocol.md §2 and §4). Every refusal names one; the quarantine record,
+// the problem.report a sender receives and the tests all assert on these strings.
+
+export const PROBLEM_CODES = {
+  envelopeTooLarge: "e.p.envelope.too-large",
+  envelopeMalformed: "e.p.envelope.malformed",
+  envelopeHeader: "e.p.envelope.header",
+  envelopeUnknownKey: "e.p.envelope.unknown-key",
+  envelopeDecrypt: "e.p.envelope.decrypt",
+  signatureHeader: "e.p.signature.header",
+  signatureMalformed: "e.p.signature.malformed",
+  signatureInvalid: "e.p.signature.invalid",
+  trustUnknownSigner: "e.p.trust.unknown-signer",
+  trustSignerInactive: "e.p.trust.signer-inactive",
+  trustKeyNotValid: "e.p.trust.key-not-valid",
+  trustListExpired: "e.p.trust.list-expired",
+  claimsInvalid: "e.p.claims.invalid",
+  claimsIssuer: "e.p.claims.issuer",
+  claimsAudience: "e.p.claims.audience",
+  claimsRecipientKey: "e.p.claims.recipient-key",
+  claimsSubject: "e.p.claims.subject",
+  claimsNotYetValid: "e.p.claims.not-yet-valid",
+  claimsLifetime: "e.p.claims.lifetime",
+  expired: "e.p.expired",
+  replay: "e.p.replay",
+  bodyUnknownType: "e.p.body.unknown-type",
+  bodyInvalid: "e.p.body.invalid",
+  consentMissing: "e.p.consent.missing",
+  consentOutOfScope: "e.p.consent.out-of-scope",
+  consentRecipient: "e.p.consent.recipient",
+  consentPurpose: "e.p.consent.purpose",
+  consentExpired: "e.p.consent.expired",
+  consentRevoked: "e.p.consent.revoked",
+  stateConflict: "e.p.state.conflict",
+  unknownReferral: "e.p.state.unknown-referral",
+} as const;
+
+export type ProblemCode = (typeof PROBLEM_CODES)[keyof typeof PROBLEM_CODES];
