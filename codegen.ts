@@ -11,6 +11,10 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         scalars: { DateTime: "string", JSON: "unknown" },
         maybeValue: "T | null | undefined",
+        // Domain records the resolvers of these types start from (timeline and partner load lazily).
+        mappers: {
+          Referral: "../../domain/types.ts#ReferralRecord",
+        },
       },
     },
   },

@@ -1,7 +1,9 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { ReferralRecord } from '../../domain/types.ts';
 import type { GraphQLContext } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -550,9 +552,9 @@ export type ResolversTypes = {
   QuarantineEdge: ResolverTypeWrapper<QuarantineEdge>;
   QuarantinedMessage: ResolverTypeWrapper<QuarantinedMessage>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Referral: ResolverTypeWrapper<Referral>;
-  ReferralConnection: ResolverTypeWrapper<ReferralConnection>;
-  ReferralEdge: ResolverTypeWrapper<ReferralEdge>;
+  Referral: ResolverTypeWrapper<ReferralRecord>;
+  ReferralConnection: ResolverTypeWrapper<Omit<ReferralConnection, 'edges'> & { edges: Array<ResolversTypes['ReferralEdge']> }>;
+  ReferralEdge: ResolverTypeWrapper<Omit<ReferralEdge, 'node'> & { node: ResolversTypes['Referral'] }>;
   ReferralEvent: ResolverTypeWrapper<ReferralEvent>;
   ReferralFilter: ReferralFilter;
   ReferralStatus: ReferralStatus;
@@ -589,9 +591,9 @@ export type ResolversParentTypes = {
   QuarantineEdge: QuarantineEdge;
   QuarantinedMessage: QuarantinedMessage;
   Query: Record<PropertyKey, never>;
-  Referral: Referral;
-  ReferralConnection: ReferralConnection;
-  ReferralEdge: ReferralEdge;
+  Referral: ReferralRecord;
+  ReferralConnection: Omit<ReferralConnection, 'edges'> & { edges: Array<ResolversParentTypes['ReferralEdge']> };
+  ReferralEdge: Omit<ReferralEdge, 'node'> & { node: ResolversParentTypes['Referral'] };
   ReferralEvent: ReferralEvent;
   ReferralFilter: ReferralFilter;
   Staff: Staff;

@@ -1,0 +1,8 @@
+// The node's migrations, in order. A new migration gets the next number and a line here; a migration
+// that has run is never edited (the Migrator refuses a history that changed).
+import type { Migration } from "kysely";
+import * as m001 from "./001-initial.ts";
+
+export const migrations: Record<string, Migration> = {
+  "001-initial": m001,
+};

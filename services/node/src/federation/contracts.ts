@@ -1,0 +1,32 @@
+// The seams between the node's GraphQL/domain layer and its federation layer (outbox relay, inbox
+// consumer, trust watcher). Both sides code against these; context.ts wires the real classes.
+import type { MessageClaims, OutgoingMessage } from "@refnet/protocol";
+import type { TrustList } from "@refnet/trust";
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "../db/schema.ts";
+
+/** The trust list in force on this node (docs/protocol.md §6), kept fresh from the KV bucket. */
+export interface TrustState {
+  /** The accepted list in force. */
+  current(): TrustList;
+  /** True when the list in force has expired: the node neither sends nor accepts (docs/protocol.md §6). */
+  isExpired(nowMs?: number): boolean;
+}
+
+/** Seals a message to its recipient and records it in the outbox inside the caller's transaction. */
+export interface MessageEnqueuer {
+  /**
+   * Seals `msg` (sign, then encrypt to the recipient's current encryption key from the trust list) and
+   * inserts it into the outbox in `trx`, so the state change and the message commit together. Throws a
+   * coded error when the recipient is unknown, not active, has no encryption key, or the trust list
+   * has expired.
+   */
+  enqueue(trx: Transaction<Database> | Kysely<Database>, msg: OutgoingMessage): Promise<MessageClaims>;
+}
+
+/** Health of the federation side, for /readyz and the GraphQL `health` query. */
+export interface FederationHealth {
+  nats: boolean;
+  outboxPending: number;
+  quarantined: number;
+}

@@ -1,0 +1,260 @@
+// Transactional outbox (docs/protocol.md §3): a state change and the message it implies are written
+// in one transaction; the relay publishes afterwards with `Nats-Msg-Id: <jti>`, marks the row sent
+// on JetStream's publish ack, and retries with back-off until the message would expire.
+import type { JetStreamClient } from "@nats-io/jetstream";
+import {
+  inboxSubject,
+  type MessageClaims,
+  type OutgoingMessage,
+  type SigningKey,
+  sealEnvelope,
+} from "@refnet/protocol";
+import type { Kysely, Transaction } from "kysely";
+import type { Logger } from "pino";
+import type { Database } from "../db/schema.ts";
+import { AppError } from "../errors.ts";
+import type { MessageEnqueuer, TrustState } from "./contracts.ts";
+
+export interface OutboxEnqueuerDeps {
+  orgId: string;
+  network: string;
+  keys: { signingKey(): SigningKey };
+  trust: TrustState;
+  clock: { now(): number };
+  /** Called after a row is written, so the relay can look for it without waiting for its next poll. */
+  onEnqueued?: () => void;
+}
+
+export class OutboxEnqueuer implements MessageEnqueuer {
+  constructor(private readonly deps: OutboxEnqueuerDeps) {}
+
+  async enqueue(trx: Transaction<Database> | Kysely<Database>, msg: OutgoingMessage): Promise<MessageClaims> {
+    const now = this.deps.clock.now();
+    if (this.deps.trust.isExpired(now)) {
+      throw new AppError("ERR_TRUST_EXPIRED", "The trust list in force has expired: this node sends nothing until a fresh one arrives.");
+    }
+    const list = this.deps.trust.current();
+    const partner = list.partner(msg.aud);
+    if (!partner || partner.status !== "active") {
+      throw new AppError("ERR_PARTNER_UNAVAILABLE", `Partner ${msg.aud} is not an active member of the network.`);
+    }
+    const nowS = Math.floor(now / 1000);
+    const recipientKey = list.encryptionKeyFor(msg.aud, nowS);
+    if (!recipientKey) {
+      throw new AppError("ERR_PARTNER_UNAVAILABLE", `Partner ${msg.aud} has no encryption key in force.`);
+    }
+    const { envelope, claims } = await sealEnvelope(msg, {
+      iss: this.deps.orgId,
+      signingKey: this.deps.keys.signingKey(),
+      recipientKey: { kid: recipientKey.kid, key: recipientKey.jwk },
+      trustVersion: list.version,
+      nowSeconds: nowS,
+    });
+    await trx
+      .insertInto("outbox")
+      .values({
+        jti: claims.jti,
+        aud: claims.aud,
+        subject: inboxSubject(this.deps.network, claims.aud),
+        type: claims.type,
+        thid: claims.thid,
+        envelope,
+        status: "pending",
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: null,
+        created_at: now,
+        sent_at: null,
+        stream_seq: null,
+        expires_at: claims.exp * 1000,
+      })
+      .execute();
+    this.deps.onEnqueued?.();
+    return claims;
+  }
+}
+
+export interface OutboxRelayDeps {
+  db: Kysely<Database>;
+  logger: Logger;
+  clock: { now(): number };
+  /** Publish ack timeout. */
+  publishTimeoutMs?: number;
+  /** Idle poll interval; a wake() after each enqueue makes the usual latency far lower. */
+  pollIntervalMs?: number;
+  batchSize?: number;
+}
+
+const MIN_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 30_000;
+
+/** Delay before retry `attempt` (1-based): exponential with full jitter, capped. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export class OutboxRelay {
+  #js: JetStreamClient | undefined;
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+  #busy: Promise<void> | undefined;
+  #again = false;
+  #stopped = true;
+  #hints = 0;
+
+  constructor(private readonly deps: OutboxRelayDeps) {}
+
+  start(js: JetStreamClient): void {
+    this.#js = js;
+    this.#stopped = false;
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#busy;
+  }
+
+  /** A row may have been written: look soon. Rows written inside a transaction that has not yet committed
+   *  are found by the short re-checks that follow (see #afterRun). */
+  wake(): void {
+    this.#hints = 3;
+    this.#schedule(0);
+  }
+
+  async pendingCount(): Promise<number> {
+    const row = await this.deps.db
+      .selectFrom("outbox")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("status", "=", "pending")
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#busy = this.#run();
+    }, delayMs);
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    this.#again = false;
+    let published = 0;
+    let nextDue: number | undefined;
+    try {
+      ({ published, nextDue } = await this.#relayOnce());
+    } catch (err) {
+      this.deps.logger.warn({ err: err instanceof Error ? err.message : "unknown" }, "outbox relay pass failed");
+    } finally {
+      this.#running = false;
+    }
+    if (this.#stopped) return;
+    const poll = this.deps.pollIntervalMs ?? 1000;
+    if (this.#again || published > 0) {
+      this.#schedule(0);
+    } else if (this.#hints > 0) {
+      this.#hints--;
+      this.#schedule(5);
+    } else {
+      const now = this.deps.clock.now();
+      this.#schedule(Math.max(5, Math.min(poll, nextDue !== undefined ? nextDue - now : poll)));
+    }
+  }
+
+  /**
+   * One pass: the due rows, oldest first. Rows to the same recipient keep their order: once one of
+   * them cannot be published (or is not yet due for retry), later rows to that recipient wait, so a
+   * partner never sees an update before the accept it follows.
+   */
+  async #relayOnce(): Promise<{ published: number; nextDue: number | undefined }> {
+    const js = this.#js;
+    if (!js) return { published: 0, nextDue: undefined };
+    const now = this.deps.clock.now();
+    const rows = await this.deps.db
+      .selectFrom("outbox")
+      .select(["jti", "aud", "subject", "envelope", "attempts", "next_attempt_at", "expires_at", "type"])
+      .where("status", "=", "pending")
+      .orderBy("created_at")
+      .orderBy("jti")
+      .limit(this.deps.batchSize ?? 256)
+      .execute();
+    const blocked = new Set<string>();
+    const batch: typeof rows = [];
+    let nextDue: number | undefined;
+    for (const row of rows) {
+      if (blocked.has(row.aud)) continue;
+      if (row.expires_at <= now) {
+        // The recipient would refuse it as expired (docs/protocol.md §2 check 6): stop trying, keep the row.
+        await this.deps.db
+          .updateTable("outbox")
+          .set({ status: "failed", last_error: "expired before it could be published" })
+          .where("jti", "=", row.jti)
+          .execute();
+        this.deps.logger.error({ jti: row.jti, type: row.type }, "outbox message expired unpublished");
+        continue;
+      }
+      if (row.next_attempt_at > now) {
+        blocked.add(row.aud);
+        nextDue = nextDue === undefined ? row.next_attempt_at : Math.min(nextDue, row.next_attempt_at);
+        continue;
+      }
+      batch.push(row);
+    }
+    if (batch.length === 0) return { published: 0, nextDue };
+
+    const timeout = this.deps.publishTimeoutMs ?? 5000;
+    // Publishes on one connection reach the server in the order they are sent, so pipelining keeps
+    // per-recipient order while the acks come back concurrently.
+    const results = await Promise.allSettled(
+      batch.map((row) => js.publish(row.subject, row.envelope, { msgID: row.jti, timeout })),
+    );
+    let published = 0;
+    const failedAud = new Set<string>();
+    for (let i = 0; i < batch.length; i++) {
+      const row = batch[i]!;
+      const res = results[i]!;
+      if (res.status === "fulfilled" && !failedAud.has(row.aud)) {
+        published++;
+        await this.deps.db
+          .updateTable("outbox")
+          .set({ status: "sent", sent_at: this.deps.clock.now(), stream_seq: res.value.seq, last_error: null })
+          .where("jti", "=", row.jti)
+          .execute();
+      } else {
+        // A later row to the same recipient that did get through is retried too: JetStream's duplicate
+        // window and the recipient's (iss, jti) record make the second copy harmless.
+        failedAud.add(row.aud);
+        const attempts = row.attempts + 1;
+        const reason = res.status === "rejected" ? describe(res.reason) : "held behind an earlier message";
+        await this.deps.db
+          .updateTable("outbox")
+          .set({ attempts, next_attempt_at: this.deps.clock.now() + backoffMs(attempts), last_error: reason })
+          .where("jti", "=", row.jti)
+          .execute();
+      }
+    }
+    if (failedAud.size > 0) {
+      this.deps.logger.warn({ failed: batch.length - published, published }, "outbox publish failed; will retry");
+    }
+    return { published, nextDue };
+  }
+}
+
+function describe(err: unknown): string {
+  // NATS errors carry no message content; keep only their kind.
+  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 200);
+  return "unknown error";
+}

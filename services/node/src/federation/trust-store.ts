@@ -1,0 +1,219 @@
+// The trust list in force on this node (docs/protocol.md §6). It starts from a pinned genesis list,
+// keeps the last accepted list in the node's own database (so neither a restart nor a rolled-back KV
+// entry can take it back to an older list), and applies newer lists from the network's KV bucket.
+import { readFile } from "node:fs/promises";
+import type { KV, KvEntry, KvWatchEntry } from "@nats-io/kv";
+import { TRUST_LIST_KEY } from "@refnet/protocol";
+import {
+  type AcceptResult,
+  acceptTrustList,
+  type SignedTrustList,
+  type TrustList,
+  trustListDigest,
+  verifyGenesis,
+} from "@refnet/trust";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { Database } from "../db/schema.ts";
+import type { TrustState } from "./contracts.ts";
+
+const STATE_KEY = "trust.list";
+const REFUSED_KEY = "trust.last-refused";
+
+export interface TrustStoreDeps {
+  db: Kysely<Database>;
+  network: string;
+  logger: Logger;
+  clock: { now(): number };
+  /** Path of the genesis list; needed only the first time a node starts. */
+  genesisPath?: string;
+  /** Hex SHA-256 of the genesis list (see trustListDigest); when absent the genesis file itself is trusted. */
+  genesisSha256?: string;
+}
+
+export interface TrustRefusal {
+  code: string;
+  detail: string;
+  version: number | null;
+  at: number;
+}
+
+export class TrustStore implements TrustState {
+  #list: TrustList;
+  #kv: KV | undefined;
+  #watchStop: (() => void) | undefined;
+  #lastRefused: TrustRefusal | undefined;
+  #listeners = new Set<(list: TrustList) => void>();
+  #applying: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly deps: TrustStoreDeps,
+    list: TrustList,
+  ) {
+    this.#list = list;
+  }
+
+  /** Loads the list in force from the database, or accepts the pinned genesis on a first start. */
+  static async open(deps: TrustStoreDeps): Promise<TrustStore> {
+    const nowS = Math.floor(deps.clock.now() / 1000);
+    const row = await deps.db.selectFrom("node_state").select("value").where("key", "=", STATE_KEY).executeTakeFirst();
+    if (row) {
+      // What we stored we accepted before; re-verify its own signatures so a tampered database row
+      // cannot slip in a list. Expiry is not a reason to refuse it here: an expired list freezes the
+      // node (isExpired) until a fresh one arrives, it does not stop it from starting.
+      const stored = JSON.parse(row.value) as SignedTrustList;
+      const res = await verifyGenesis(stored, undefined, nowS, { allowExpired: true });
+      if (!res.ok) {
+        throw new Error(`the trust list stored in the database does not verify (${res.code}): ${res.detail}`);
+      }
+      return new TrustStore(deps, res.list);
+    }
+    if (!deps.genesisPath) {
+      throw new Error("REFNET_TRUST_GENESIS is required on a node's first start (no trust list is stored yet)");
+    }
+    const text = await readFile(deps.genesisPath, "utf8");
+    let signed: SignedTrustList;
+    try {
+      signed = JSON.parse(text) as SignedTrustList;
+    } catch {
+      throw new Error("REFNET_TRUST_GENESIS does not hold a JSON trust list");
+    }
+    const res = await verifyGenesis(
+      signed,
+      deps.genesisSha256 ? { sha256: deps.genesisSha256 } : undefined,
+      nowS,
+    );
+    if (!res.ok) throw new Error(`the genesis trust list was refused (${res.code}): ${res.detail}`);
+    if (res.list.network !== deps.network) {
+      throw new Error(`the genesis trust list is for network ${res.list.network}, not REFNET_NETWORK=${deps.network}`);
+    }
+    const store = new TrustStore(deps, res.list);
+    await store.#persist(res.list);
+    deps.logger.info({ version: res.list.version, digest: trustListDigest(signed) }, "genesis trust list accepted");
+    return store;
+  }
+
+  current(): TrustList {
+    return this.#list;
+  }
+
+  isExpired(nowMs = this.deps.clock.now()): boolean {
+    return this.#list.isExpired(Math.floor(nowMs / 1000));
+  }
+
+  lastRefused(): TrustRefusal | undefined {
+    return this.#lastRefused;
+  }
+
+  onChange(fn: (list: TrustList) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** Starts watching the network's trust bucket; a newer valid list is applied as soon as it is seen. */
+  async watch(kv: KV): Promise<void> {
+    this.#kv = kv;
+    const iter = await kv.watch({ key: TRUST_LIST_KEY });
+    this.#watchStop = () => iter.stop();
+    void (async () => {
+      for await (const entry of iter) {
+        if (entry.operation !== "PUT") continue;
+        await this.#serialised(() => this.offer(entry.string(), "kv"));
+      }
+    })().catch((err: unknown) => {
+      this.deps.logger.warn({ err: errorName(err) }, "trust list watch ended");
+    });
+  }
+
+  stopWatching(): void {
+    this.#watchStop?.();
+    this.#watchStop = undefined;
+  }
+
+  /** Fetches the newest list from KV now (a message named a newer `tlv`, or an unknown signer). */
+  async refresh(): Promise<boolean> {
+    const kv = this.#kv;
+    if (!kv) return false;
+    let entry: KvEntry | null;
+    try {
+      entry = await kv.get(TRUST_LIST_KEY);
+    } catch {
+      return false;
+    }
+    if (!entry || entry.operation !== "PUT") return false;
+    const res = await this.#serialised(() => this.offer(entry.string(), "refresh"));
+    return res.ok;
+  }
+
+  /**
+   * Offers a candidate list. Older or equal versions are ignored quietly (a KV rollback or replay of
+   * the same list); anything else that fails the §6 rules is refused, kept, and logged for admins.
+   */
+  async offer(text: string, source: string): Promise<AcceptResult | { ok: false; code: string; detail: string }> {
+    let candidate: SignedTrustList;
+    try {
+      candidate = JSON.parse(text) as SignedTrustList;
+    } catch {
+      return this.#refuse({ ok: false, code: "e.t.malformed", detail: "not JSON" }, null, source);
+    }
+    const nowS = Math.floor(this.deps.clock.now() / 1000);
+    const res = await acceptTrustList(this.#list.payload, candidate, nowS);
+    if (res.ok) {
+      await this.#persist(res.list);
+      const from = this.#list.version;
+      this.#list = res.list;
+      this.deps.logger.info({ from, to: res.list.version, source }, "trust list updated");
+      for (const fn of this.#listeners) fn(res.list);
+      return res;
+    }
+    if (res.code === "e.t.version") return res;
+    return this.#refuse(res, versionOf(candidate), source);
+  }
+
+  async #refuse(
+    res: { ok: false; code: string; detail: string },
+    version: number | null,
+    source: string,
+  ): Promise<{ ok: false; code: string; detail: string }> {
+    const refusal: TrustRefusal = { code: res.code, detail: res.detail, version, at: this.deps.clock.now() };
+    this.#lastRefused = refusal;
+    this.deps.logger.warn({ code: res.code, version, source }, "trust list refused");
+    await this.deps.db
+      .insertInto("node_state")
+      .values({ key: REFUSED_KEY, value: JSON.stringify(refusal), updated_at: refusal.at })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value: JSON.stringify(refusal), updated_at: refusal.at }))
+      .execute();
+    return res;
+  }
+
+  async #persist(list: TrustList): Promise<void> {
+    const value = JSON.stringify(list.signed);
+    const now = this.deps.clock.now();
+    await this.deps.db
+      .insertInto("node_state")
+      .values({ key: STATE_KEY, value, updated_at: now })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value, updated_at: now }))
+      .execute();
+  }
+
+  #serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#applying.then(fn, fn);
+    this.#applying = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function versionOf(signed: SignedTrustList): number | null {
+  try {
+    const payload = JSON.parse(Buffer.from(signed.payload, "base64url").toString("utf8")) as { version?: unknown };
+    return typeof payload.version === "number" ? payload.version : null;
+  } catch {
+    return null;
+  }
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : "unknown";
+}
+
+export type { KvWatchEntry };

@@ -1,0 +1,313 @@
+// Resolvers of schema.graphql, typed by the generated `Resolvers`. They translate between GraphQL
+// (UPPER_CASE enums, ISO date-times) and the domain (wire values, milliseconds) and hold no rules of
+// their own: those live in domain/ and auth.ts.
+import type { Consent, Subject as WireSubject } from "@refnet/protocol";
+import type { TrustListPartner } from "@refnet/trust";
+import { requireRole, type Staff as StaffRecord } from "../auth.ts";
+import { listQuarantine, listReferrals } from "../domain/queries.ts";
+import {
+  acceptReferral,
+  declineReferral,
+  disclosedFields,
+  draftReferral,
+  reportProgress,
+  withdrawReferral,
+  sendReferral,
+} from "../domain/referrals.ts";
+import { findReferral, timelineOf } from "../domain/store.ts";
+import type { ReferralEventRecord } from "../domain/types.ts";
+import { consentTimeMs } from "../domain/consent-time.ts";
+import { AppError } from "../errors.ts";
+import { readiness } from "../health.ts";
+import type { GraphQLContext } from "./context.ts";
+import {
+  ageBandEnum,
+  declineReasonEnum,
+  directionEnum,
+  methodEnum,
+  outcomeEnum,
+  partnerRoleEnum,
+  partnerStatusEnum,
+  progressEnum,
+  roleEnum,
+  scopeEnum,
+  serviceEnum,
+  statusEnum,
+  urgencyEnum,
+} from "./enums.ts";
+import type {
+  Consent as GqlConsent,
+  Partner as GqlPartner,
+  ReferralEvent as GqlReferralEvent,
+  Resolvers,
+  Staff as GqlStaff,
+  Subject as GqlSubject,
+  SubjectInput,
+} from "./generated/resolvers.ts";
+import { DateTimeScalar, JSONScalar, toIso, toMs } from "./scalars.ts";
+
+function toGqlStaff(s: StaffRecord): GqlStaff {
+  return { id: s.id, username: s.username, displayName: s.displayName, role: roleEnum.toGql(s.role) };
+}
+
+function toGqlPartner(p: TrustListPartner, fingerprints: string[]): GqlPartner {
+  return {
+    orgId: p.orgId,
+    name: p.name,
+    country: p.country,
+    roles: p.roles.map((r) => partnerRoleEnum.toGql(r)),
+    status: partnerStatusEnum.toGql(p.status),
+    keyFingerprints: fingerprints,
+  };
+}
+
+function toGqlEvent(e: ReferralEventRecord): GqlReferralEvent {
+  return {
+    id: e.id,
+    referralId: e.referralId,
+    kind: e.kind,
+    status: statusEnum.toGql(e.status),
+    actorOrgId: e.actorOrgId,
+    actorStaff: e.actorStaff,
+    note: e.note,
+    at: toIso(e.at),
+  };
+}
+
+function toGqlSubject(s: WireSubject): GqlSubject {
+  return {
+    ref: s.ref,
+    languages: s.languages ?? [],
+    ageBand: s.ageBand !== undefined ? ageBandEnum.toGql(s.ageBand) : null,
+    givenName: s.givenName ?? null,
+    familyName: s.familyName ?? null,
+    dateOfBirth: s.dateOfBirth ?? null,
+    sex: s.sex ?? null,
+    nationality: s.nationality ?? null,
+    documents:
+      s.documents?.map((d) => ({
+        type: d.type,
+        number: d.number ?? null,
+        issuingCountry: d.issuingCountry ?? null,
+        expiresOn: d.expiresOn ?? null,
+      })) ?? null,
+    phone: s.phone ?? null,
+    email: s.email ?? null,
+    currentLocation: s.currentLocation ?? null,
+    health: s.health ?? null,
+    protection: s.protection ?? null,
+    legal: s.legal ?? null,
+    family: s.family ?? null,
+    notes: s.notes ?? null,
+  };
+}
+
+function toGqlConsent(c: Consent): GqlConsent {
+  return {
+    id: c.id,
+    subjectRef: c.subjectRef,
+    scopes: c.scopes.map((s) => scopeEnum.toGql(s)),
+    purposes: c.purposes.map((p) => serviceEnum.toGql(p)),
+    recipients: c.recipients,
+    grantedAt: toIso(consentTimeMs(c.grantedAt)),
+    expiresAt: toIso(consentTimeMs(c.expiresAt)),
+    method: methodEnum.toGql(c.method),
+    language: c.language,
+    textVersion: c.textVersion,
+    override: c.override ?? null,
+  };
+}
+
+/** GraphQL input → the domain's subject input (null fields become absent). */
+function fromSubjectInput(s: SubjectInput) {
+  return {
+    ref: s.ref ?? null,
+    languages: s.languages ?? undefined,
+    ageBand: s.ageBand ? ageBandEnum.toWire(s.ageBand) : undefined,
+    givenName: s.givenName ?? undefined,
+    familyName: s.familyName ?? undefined,
+    dateOfBirth: s.dateOfBirth ?? undefined,
+    sex: s.sex ?? undefined,
+    nationality: s.nationality ?? undefined,
+    documents: s.documents?.map((d) => ({
+      type: d.type,
+      number: d.number ?? undefined,
+      issuingCountry: d.issuingCountry ?? undefined,
+      expiresOn: d.expiresOn ?? undefined,
+    })),
+    phone: s.phone ?? undefined,
+    email: s.email ?? undefined,
+    currentLocation: s.currentLocation ?? undefined,
+    health: (s.health ?? undefined) as Record<string, unknown> | undefined,
+    protection: (s.protection ?? undefined) as Record<string, unknown> | undefined,
+    legal: (s.legal ?? undefined) as Record<string, unknown> | undefined,
+    family: (s.family ?? undefined) as Record<string, unknown> | undefined,
+    notes: s.notes ?? undefined,
+  };
+}
+
+export const resolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  JSON: JSONScalar,
+
+  Query: {
+    me: (_p, _a, { staff }) => toGqlStaff(staff),
+
+    organization: (_p, _a, { app }) => {
+      const list = app.trust.current();
+      const self = list.partner(app.orgId);
+      if (!self) throw new AppError("ERR_NOT_FOUND", "This organization is not in the trust list in force.");
+      return {
+        orgId: self.orgId,
+        name: self.name,
+        country: self.country,
+        roles: self.roles.map((r) => partnerRoleEnum.toGql(r)),
+        network: list.network,
+      };
+    },
+
+    partners: (_p, { role, country, includeInactive }, { app }) => {
+      const list = app.trust.current();
+      const wantRole = role ? partnerRoleEnum.toWire(role) : undefined;
+      const wantCountry = country?.toUpperCase();
+      return list
+        .partners()
+        .filter((p) => p.orgId !== app.orgId)
+        .filter((p) => includeInactive || p.status === "active")
+        .filter((p) => !wantRole || p.roles.includes(wantRole))
+        .filter((p) => !wantCountry || p.country.toUpperCase() === wantCountry)
+        .map((p) => toGqlPartner(p, list.fingerprints(p.orgId)));
+    },
+
+    referrals: async (_p, { filter, first, after }, { app }) => {
+      const page = await listReferrals(
+        app.db,
+        {
+          direction: filter?.direction ? directionEnum.toWire(filter.direction) : null,
+          status: filter?.status?.map((s) => statusEnum.toWire(s)) ?? null,
+          partnerOrgId: filter?.partnerOrgId ?? null,
+          urgency: filter?.urgency ? urgencyEnum.toWire(filter.urgency) : null,
+          service: filter?.service ? serviceEnum.toWire(filter.service) : null,
+        },
+        { first, after },
+      );
+      return {
+        edges: page.items,
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      };
+    },
+
+    referral: async (_p, { id }, { app }) => (await findReferral(app.db, id)) ?? null,
+
+    quarantine: async (_p, { first, after }, { app, staff }) => {
+      requireRole(staff, "admin");
+      const page = await listQuarantine(app.db, { first, after });
+      return {
+        edges: page.items.map(({ cursor, node }) => ({
+          cursor,
+          node: {
+            id: node.id,
+            receivedAt: toIso(node.receivedAt),
+            code: node.code,
+            detail: node.detail,
+            senderOrgId: node.senderOrgId,
+            messageId: node.messageId,
+            type: node.type,
+            size: node.size,
+          },
+        })),
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      };
+    },
+
+    health: async (_p, _a, { app }) => {
+      const r = await readiness(app);
+      return {
+        ready: r.ready,
+        database: r.database,
+        nats: r.nats,
+        trust: { version: r.trust.version, expiresAt: toIso(r.trust.expiresAt), expired: r.trust.expired },
+        outboxPending: r.outboxPending,
+        quarantined: r.quarantined,
+      };
+    },
+  },
+
+  Mutation: {
+    draftReferral: (_p, { input }, { app, staff }) => {
+      requireRole(staff, "caseworker");
+      return draftReferral(app, staff, {
+        destinationOrgId: input.destinationOrgId,
+        urgency: urgencyEnum.toWire(input.urgency),
+        services: input.services.map((s) => serviceEnum.toWire(s)),
+        summary: input.summary ?? null,
+        proposedArrival: input.proposedArrival ?? null,
+        respondBy: input.respondBy ? toMs(input.respondBy) : null,
+        subject: fromSubjectInput(input.subject),
+        consent: {
+          scopes: input.consent.scopes.map((s) => scopeEnum.toWire(s)),
+          purposes: input.consent.purposes.map((p) => serviceEnum.toWire(p)),
+          recipients: input.consent.recipients,
+          grantedAt: input.consent.grantedAt ? toMs(input.consent.grantedAt) : null,
+          expiresAt: toMs(input.consent.expiresAt),
+          method: methodEnum.toWire(input.consent.method),
+          language: input.consent.language,
+          textVersion: input.consent.textVersion,
+        },
+      });
+    },
+    sendReferral: (_p, { id }, { app, staff }) => {
+      requireRole(staff, "caseworker");
+      return sendReferral(app, staff, id);
+    },
+    acceptReferral: (_p, { id, note, arrangements }, { app, staff }) => {
+      requireRole(staff, "caseworker");
+      return acceptReferral(app, staff, id, { note, arrangements });
+    },
+    declineReferral: (_p, { id, reason, note }, { app, staff }) => {
+      requireRole(staff, "caseworker");
+      return declineReferral(app, staff, id, { reason: declineReasonEnum.toWire(reason), note });
+    },
+    withdrawReferral: (_p, { id, reason, note }, { app, staff }) => {
+      requireRole(staff, "caseworker");
+      return withdrawReferral(app, staff, id, { reason, note });
+    },
+    reportProgress: (_p, { id, status, outcome, note }, { app, staff }) => {
+      requireRole(staff, "caseworker");
+      return reportProgress(app, staff, id, {
+        status: progressEnum.toWire(status),
+        outcome: outcome ? outcomeEnum.toWire(outcome) : null,
+        note,
+      });
+    },
+  },
+
+  Subscription: {
+    referralEvents: {
+      subscribe: (_p, { referralId }, { app }) => app.events.subscribe(referralId),
+      resolve: (e: ReferralEventRecord) => toGqlEvent(e),
+    },
+  },
+
+  Referral: {
+    direction: (r) => directionEnum.toGql(r.direction),
+    status: (r) => statusEnum.toGql(r.status),
+    partner: (r, _a, { app }) => {
+      const other = r.direction === "outgoing" ? r.destinationOrgId : r.originOrgId;
+      const list = app.trust.current();
+      const p = list.partner(other);
+      return p ? toGqlPartner(p, list.fingerprints(p.orgId)) : null;
+    },
+    urgency: (r) => urgencyEnum.toGql(r.urgency),
+    services: (r) => r.services.map((s) => serviceEnum.toGql(s)),
+    respondBy: (r) => (r.respondBy === null ? null : toIso(r.respondBy)),
+    subject: (r) => toGqlSubject(r.subject),
+    consent: (r) => toGqlConsent(r.consent),
+    disclosedFields: (r) => disclosedFields(r.subject),
+    declineReason: (r) => (r.declineReason === null ? null : declineReasonEnum.toGql(r.declineReason)),
+    outcome: (r) => (r.outcome === null ? null : outcomeEnum.toGql(r.outcome)),
+    createdAt: (r) => toIso(r.createdAt),
+    updatedAt: (r) => toIso(r.updatedAt),
+    timeline: async (r, _a, { app }) => (await timelineOf(app.db, r.id)).map(toGqlEvent),
+  },
+};

@@ -1,0 +1,39 @@
+// Readiness, shared by /readyz and the GraphQL `health` query: the database answers, NATS is
+// connected, and the trust list in force has not expired (docs/protocol.md §6: an expired list
+// freezes the node).
+import type { AppContext } from "./context.ts";
+import { pingDatabase } from "./db/index.ts";
+
+export interface Readiness {
+  ready: boolean;
+  database: boolean;
+  nats: boolean;
+  trust: { version: number; expiresAt: number; expired: boolean };
+  outboxPending: number;
+  quarantined: number;
+  /** Why the node is not ready (empty when it is). */
+  reasons: string[];
+}
+
+export async function readiness(ctx: AppContext): Promise<Readiness> {
+  const database = await pingDatabase(ctx.db);
+  // Federation health reads the outbox and the quarantine: with the database down it cannot answer.
+  const fed = database
+    ? await ctx.federation.health().catch(() => ({ nats: false, outboxPending: 0, quarantined: 0 }))
+    : { nats: false, outboxPending: 0, quarantined: 0 };
+  const list = ctx.trust.current();
+  const expired = ctx.trust.isExpired(ctx.clock.now());
+  const reasons: string[] = [];
+  if (!database) reasons.push("database: not answering");
+  if (!fed.nats) reasons.push("nats: not connected");
+  if (expired) reasons.push("trust: the trust list in force has expired");
+  return {
+    ready: reasons.length === 0,
+    database,
+    nats: fed.nats,
+    trust: { version: list.version, expiresAt: list.expiresAt * 1000, expired },
+    outboxPending: fed.outboxPending,
+    quarantined: fed.quarantined,
+    reasons,
+  };
+}
