@@ -239,5 +239,22 @@ export function directoryBucketName(network: string): string {
 }
 export const TRUST_LIST_KEY = "list";
 
+/** Network id and org id (docs/protocol.md §1.1). */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,62}$/;
+/** Message id, and also the format of referral ids (`thid`) and consent ids (docs/protocol.md §1.1). */
 export const JTI_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+/** Key id: RFC 7638 SHA-256 thumbprint, base64url (docs/protocol.md §1.1, §1.3). */
+export const KID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+/** `consent.subjectRef` and `subject.ref`: a pseudonym, never a name (docs/protocol.md §5.1). */
+export const SUBJECT_REF_PATTERN = /^[A-Za-z0-9_.:-]{4,64}$/;
+/** BCP 47 language tag of `consent.language`, at most 35 characters (docs/protocol.md §5.1). */
+export const LANGUAGE_TAG_PATTERN = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
+/** ISO 639 code of `subject.languages` (docs/protocol.md §4.3). */
+export const ISO_639_PATTERN = /^[a-z]{2,3}$/;
+
+// JOSE header values of the envelope (docs/protocol.md §2.2, §2.4). Compared exactly, case-sensitive.
+export const MSG_JWS_TYP = "refnet-msg+jws";
+export const MSG_JWE_TYP = "refnet-msg+jwe";
+export const MSG_JWS_ALG = "EdDSA";
+export const MSG_JWE_ALG = "ECDH-ES+A256KW";
+export const MSG_JWE_ENC = "A256GCM";

@@ -55,7 +55,11 @@ export async function createStaff(
   if (displayName !== null && displayName.length > 200) {
     throw new InvalidInputError("A display name is at most 200 characters.");
   }
-  const existing = await db.selectFrom("staff").select("id").where("username", "=", input.username).executeTakeFirst();
+  const existing = await db
+    .selectFrom("staff")
+    .select("id")
+    .where("username", "=", input.username)
+    .executeTakeFirst();
   if (existing) throw new InvalidInputError(`A staff account named ${input.username} already exists.`);
   const token = newToken();
   const staff: Staff = {
@@ -85,7 +89,10 @@ export async function createStaff(
  * The staff member an `Authorization: Bearer …` header belongs to. Throws ERR_UNAUTHENTICATED for a
  * missing, malformed, unknown or disabled token, with one message for all of them (no account oracle).
  */
-export async function authenticate(db: Kysely<Database>, authorization: string | null | undefined): Promise<Staff> {
+export async function authenticate(
+  db: Kysely<Database>,
+  authorization: string | null | undefined,
+): Promise<Staff> {
   const refused = new AppError("ERR_UNAUTHENTICATED", "A valid staff bearer token is required.");
   if (!authorization) throw refused;
   const m = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
@@ -96,7 +103,7 @@ export async function authenticate(db: Kysely<Database>, authorization: string |
     .selectAll()
     .where("token_hash", "=", hashToken(m[1]!))
     .executeTakeFirst();
-  if (!row || row.disabled !== 0) throw refused;
+  if (row?.disabled !== 0) throw refused;
   return toStaff(row);
 }
 
@@ -118,9 +125,17 @@ export async function listStaff(db: Kysely<Database>): Promise<Staff[]> {
 
 /** Disables an account: its token stops working at once. Idempotent. */
 export async function disableStaff(db: Kysely<Database>, username: string): Promise<Staff> {
-  const res = await db.updateTable("staff").set({ disabled: 1 }).where("username", "=", username).executeTakeFirst();
+  const res = await db
+    .updateTable("staff")
+    .set({ disabled: 1 })
+    .where("username", "=", username)
+    .executeTakeFirst();
   if (Number(res.numUpdatedRows) === 0) throw new NotFoundError(`No staff account named ${username}.`);
-  const row = await db.selectFrom("staff").selectAll().where("username", "=", username).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom("staff")
+    .selectAll()
+    .where("username", "=", username)
+    .executeTakeFirstOrThrow();
   return toStaff(row);
 }
 

@@ -1,7 +1,7 @@
 // Every REFNET_* variable, read here and nowhere else, validated once at start. A mistake stops the
 // node with a message that names the variable (and never echoes a secret's value).
 import { isAbsolute, join, resolve } from "node:path";
-import { ID_PATTERN } from "@refnet/protocol";
+import { ID_PATTERN } from "@refnet/protocol/types";
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
 
@@ -50,7 +50,11 @@ export const CONFIG_VARIABLES = [
 type Var = (typeof CONFIG_VARIABLES)[number];
 
 /** Variables whose value is a secret: never repeated in an error message. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(["REFNET_NATS_PASSWORD", "REFNET_NATS_TOKEN", "REFNET_DATABASE_URL"]);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  "REFNET_NATS_PASSWORD",
+  "REFNET_NATS_TOKEN",
+  "REFNET_DATABASE_URL",
+]);
 
 const idString = z.string().regex(ID_PATTERN, "must match ^[a-z0-9][a-z0-9-]{2,62}$");
 const boolString = z
@@ -74,7 +78,10 @@ const variableSchemas = {
   REFNET_HTTP_PORT: intString(0, 65535),
   REFNET_NATS_URL: z
     .string()
-    .refine((v) => /^(nats|tls|ws|wss):\/\/[^\s]+$/.test(v), "must be a nats://host:port URL (or tls://, ws://, wss://)"),
+    .refine(
+      (v) => /^(nats|tls|ws|wss):\/\/[^\s]+$/.test(v),
+      "must be a nats://host:port URL (or tls://, ws://, wss://)",
+    ),
   REFNET_NATS_USER: z.string().min(1),
   REFNET_NATS_PASSWORD: z.string().min(1),
   REFNET_NATS_TOKEN: z.string().min(1),
@@ -131,7 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (parsed.REFNET_NATS_TOKEN !== undefined && parsed.REFNET_NATS_USER !== undefined) {
     problems.push({
       variable: "REFNET_NATS_TOKEN",
-      message: "cannot be combined with REFNET_NATS_USER/REFNET_NATS_PASSWORD: choose one way to authenticate",
+      message:
+        "cannot be combined with REFNET_NATS_USER/REFNET_NATS_PASSWORD: choose one way to authenticate",
     });
   }
   if (parsed.REFNET_TRUST_GENESIS_SHA256 !== undefined && parsed.REFNET_TRUST_GENESIS === undefined) {

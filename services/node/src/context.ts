@@ -130,7 +130,9 @@ export class AppContext implements DomainContext {
     if (typeof f === "function") return f(this);
     if (f) return f;
     if (!(this.trust instanceof TrustStore)) {
-      throw new Error("A replaced trust state needs a replaced federation too (the real one watches a TrustStore).");
+      throw new Error(
+        "A replaced trust state needs a replaced federation too (the real one watches a TrustStore).",
+      );
     }
     return new Federation<ReferralEventRecord>({
       orgId: this.config.orgId,

@@ -1,7 +1,7 @@
 // The node's errors: one class with a stable `code`, mapped in one place (graphql/errors.ts) to a
 // GraphQL `extensions.code`, and here to a protocol problem code where one applies. Messages are read
 // by staff and may be logged: they never carry a person's data, a token or a key.
-import { PROBLEM_CODES, type ProblemCode } from "@refnet/protocol";
+import { PROBLEM_CODES, type ProblemCode } from "@refnet/protocol/problems";
 
 export const ERROR_CODES = [
   "ERR_CONFIG",

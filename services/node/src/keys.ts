@@ -96,9 +96,13 @@ export class KeyStore {
     } catch (err) {
       if (err instanceof KeyStoreError) throw err;
       if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new KeyStoreError(`No key file at ${path}: create one with \`refnet init --org ${orgId} --network <id>\`.`);
+        throw new KeyStoreError(
+          `No key file at ${path}: create one with \`refnet init --org ${orgId} --network <id>\`.`,
+        );
       }
-      throw new KeyStoreError(`The key file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"}).`);
+      throw new KeyStoreError(
+        `The key file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"}).`,
+      );
     }
     let json: unknown;
     try {
@@ -113,7 +117,9 @@ export class KeyStore {
     }
     const file = res.data as KeyFile;
     if (file.orgId !== orgId) {
-      throw new KeyStoreError(`The key file ${path} belongs to ${file.orgId}, not to REFNET_ORG_ID=${orgId}.`);
+      throw new KeyStoreError(
+        `The key file ${path} belongs to ${file.orgId}, not to REFNET_ORG_ID=${orgId}.`,
+      );
     }
     for (const k of file.keys) {
       if (k.publicJwk.crv !== CURVE[k.use] || k.privateJwk.crv !== CURVE[k.use]) {
@@ -125,12 +131,15 @@ export class KeyStore {
       // docs/protocol.md §1: the kid is the RFC 7638 thumbprint; a mismatch would make partners refuse us.
       const thumb = await calculateJwkThumbprint(publicOnly(k.publicJwk), "sha256");
       if (thumb !== k.kid) {
-        throw new KeyStoreError(`Key ${k.kid} in ${path}: its kid is not the RFC 7638 thumbprint of its public key.`);
+        throw new KeyStoreError(
+          `Key ${k.kid} in ${path}: its kid is not the RFC 7638 thumbprint of its public key.`,
+        );
       }
     }
     const sig = newestActive(file.keys, "sig");
     if (!sig) throw new KeyStoreError(`The key file ${path} holds no signing key in force.`);
-    if (!newestActive(file.keys, "enc")) throw new KeyStoreError(`The key file ${path} holds no encryption key in force.`);
+    if (!newestActive(file.keys, "enc"))
+      throw new KeyStoreError(`The key file ${path} holds no encryption key in force.`);
     const key = (await importJWK(sig.privateJwk, "EdDSA", { extractable: false })) as CryptoKey;
     return new KeyStore(path, file, { kid: sig.kid, key });
   }

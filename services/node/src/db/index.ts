@@ -65,7 +65,9 @@ function createDialect(cfg: DatabaseConfig): { name: DialectName; dialect: Diale
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") => {
         if (oid === INT8_OID) return (v: string) => Number(v);
-        return format === "binary" ? pg.types.getTypeParser(oid, "binary") : pg.types.getTypeParser(oid, "text");
+        return format === "binary"
+          ? pg.types.getTypeParser(oid, "binary")
+          : pg.types.getTypeParser(oid, "text");
       }) as typeof pg.types.getTypeParser,
     },
   });

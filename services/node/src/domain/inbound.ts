@@ -15,7 +15,7 @@ import {
 import type { Transaction } from "kysely";
 import type { Database } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
-import { canTransition } from "./states.ts";
+import { inboundEffect } from "./states.ts";
 import { insertEvent, lockReferral, updateStatus } from "./store.ts";
 import type { DomainContext, EventKind, ReferralEventRecord, ReferralRecord } from "./types.ts";
 
@@ -132,8 +132,10 @@ async function onOffer(
   const { referral, subject } = claims.body;
   const consent = claims.consent;
   if (!consent) throw new Refusal(PROBLEM_CODES.consentMissing, "an offer must carry its consent");
-  if (referral.id !== claims.thid) throw new Refusal(PROBLEM_CODES.bodyInvalid, "referral.id differs from thid");
-  if (claims.iss === ctx.orgId) throw new Refusal(PROBLEM_CODES.stateConflict, "an offer from this node itself");
+  if (referral.id !== claims.thid)
+    throw new Refusal(PROBLEM_CODES.bodyInvalid, "referral.id differs from thid");
+  if (claims.iss === ctx.orgId)
+    throw new Refusal(PROBLEM_CODES.stateConflict, "an offer from this node itself");
 
   const existing = await lockReferral(trx, ctx.dialect, referral.id);
   if (existing) {
@@ -144,9 +146,12 @@ async function onOffer(
   // through would be refused here rather than stored.
   const { subject: kept, removed } = minimise(subject, consent);
   if (removed.length > 0) {
-    throw new Refusal(PROBLEM_CODES.consentOutOfScope, `subject carries fields outside the consent: ${removed.join(", ")}`);
+    throw new Refusal(
+      PROBLEM_CODES.consentOutOfScope,
+      `subject carries fields outside the consent: ${removed.join(", ")}`,
+    );
   }
-  if (kept.ref !== consent.subjectRef) {
+  if (subject.ref !== consent.subjectRef) {
     throw new Refusal(PROBLEM_CODES.bodyInvalid, "subject.ref differs from consent.subjectRef");
   }
   const now = ctx.clock.now();
@@ -207,7 +212,10 @@ async function referralOfParty(
   const r = await lockReferral(trx, ctx.dialect, claims.thid);
   // A sender that is not a party learns nothing about whether the referral exists.
   if (!r || (r.originOrgId !== claims.iss && r.destinationOrgId !== claims.iss)) {
-    throw new Refusal(PROBLEM_CODES.unknownReferral, "no referral with this thid between these organizations");
+    throw new Refusal(
+      PROBLEM_CODES.unknownReferral,
+      "no referral with this thid between these organizations",
+    );
   }
   return r;
 }
@@ -225,9 +233,12 @@ async function onTransition(
   if (senderIs !== spec.from || r.direction !== ourSide) {
     throw new Refusal(PROBLEM_CODES.stateConflict, `${claims.type} may only come from the ${spec.from}`);
   }
-  if (!canTransition(r.status, spec.to) && !answeredInTime(r, claims, spec.to)) {
+  const effect = inboundEffect(r.status, spec.to, answeredInTime(r, claims));
+  if (effect === "conflict") {
     throw new Refusal(PROBLEM_CODES.stateConflict, `a ${r.status} referral cannot become ${spec.to}`);
   }
+  // §4.14: the message crossed one of ours; it is stored and receipted, and changes nothing here.
+  if (effect === "ignore") return [];
   const now = ctx.clock.now();
   if (!(await updateStatus(trx, r.id, r.status, spec.to, now, spec.set))) {
     throw new Refusal(PROBLEM_CODES.stateConflict, "the referral changed concurrently");
@@ -246,17 +257,11 @@ async function onTransition(
 }
 
 /**
- * The origin marked the referral expired by its own clock, but the destination's answer was signed
- * before respondBy: it answered in time and the message was in flight. Taking the answer keeps both
- * sides in the same state (§4: `expired` only when respondBy passes with no answer).
+ * The answer was sealed no later than respondBy (§4.14): the destination answered in time by its own
+ * clock, even if this node has since marked the referral expired by its own.
  */
-function answeredInTime(r: ReferralRecord, claims: MessageClaims, to: ReferralState): boolean {
-  return (
-    r.status === "expired" &&
-    (to === "accepted" || to === "declined") &&
-    r.respondBy !== null &&
-    claims.iat * 1000 <= r.respondBy
-  );
+function answeredInTime(r: ReferralRecord, claims: MessageClaims): boolean {
+  return r.respondBy !== null && claims.iat * 1000 <= r.respondBy;
 }
 
 /** sent → delivered for each acknowledged offer of ours to that sender (§4 message.receipt). */
@@ -279,7 +284,7 @@ async function onReceipt(
   for (const o of offers) {
     const r = await lockReferral(trx, ctx.dialect, o.thid);
     // Anything past `sent` already knows it arrived (an answer can overtake the receipt).
-    if (!r || r.direction !== "outgoing" || r.destinationOrgId !== claims.iss || r.status !== "sent") continue;
+    if (r?.direction !== "outgoing" || r.destinationOrgId !== claims.iss || r.status !== "sent") continue;
     if (!(await updateStatus(trx, r.id, "sent", "delivered", now))) continue;
     events.push(
       await insertEvent(trx, ctx.ids, {
@@ -354,7 +359,11 @@ async function recordConsentEvent(
   return events;
 }
 
-async function sendReceipt(trx: Transaction<Database>, claims: MessageClaims, ctx: DomainContext): Promise<void> {
+async function sendReceipt(
+  trx: Transaction<Database>,
+  claims: MessageClaims,
+  ctx: DomainContext,
+): Promise<void> {
   try {
     await ctx.messages.enqueue(trx, {
       type: "message.receipt",

@@ -114,7 +114,9 @@ export async function listQuarantine(
 ): Promise<Page<QuarantineRecord>> {
   const first = pageSize(page.first);
   // The envelope column (ciphertext) is not read: the API never returns it.
-  let q = db.selectFrom("quarantine").select(["id", "received_at", "code", "detail", "iss", "jti", "type", "size"]);
+  let q = db
+    .selectFrom("quarantine")
+    .select(["id", "received_at", "code", "detail", "iss", "jti", "type", "size"]);
   if (page.after) {
     const c = decodeCursor(page.after);
     q = q.where((eb) =>

@@ -10,21 +10,28 @@ import {
   DECLINE_REASONS,
   type DeclineReason,
   ID_PATTERN,
+  ISO_639_PATTERN,
+  LANGUAGE_TAG_PATTERN,
   type MessageClaims,
-  type Outcome,
   OUTCOMES,
+  type Outcome,
   type OutgoingMessage,
+  PROBLEM_CODES,
+  ProtocolError,
   PURPOSES,
   type Purpose,
   type ReferralState,
   SCOPES,
   type Scope,
+  SUBJECT_REF_PATTERN,
   type Subject,
   UPDATE_STATUSES,
   type UpdateStatus,
   URGENCIES,
   type Urgency,
+  validateBody,
 } from "@refnet/protocol";
+import { boundedText, dateTime, fullDate, uniqueArray } from "@refnet/protocol/primitives";
 import type { Transaction } from "kysely";
 import { z } from "zod";
 import type { Staff } from "../auth.ts";
@@ -33,13 +40,7 @@ import { AppError, InvalidInputError, InvalidStateError, NotFoundError } from ".
 import { consentExpiresAtMs, consentTime } from "./consent-time.ts";
 import { AWAITING_ANSWER, canTransition } from "./states.ts";
 import { insertEvent, lockReferral, updateStatus } from "./store.ts";
-import type {
-  Direction,
-  DomainContext,
-  EventKind,
-  ReferralEventRecord,
-  ReferralRecord,
-} from "./types.ts";
+import type { Direction, DomainContext, EventKind, ReferralEventRecord, ReferralRecord } from "./types.ts";
 
 /** What a caseworker enters; wire values (lower_case), times in milliseconds. */
 export interface DraftReferralInput {
@@ -62,17 +63,18 @@ export interface DraftReferralInput {
   };
 }
 
-/** Clock skew tolerated on a consent's `grantedAt` (a tablet a little ahead of the server). */
-const GRANTED_AT_SKEW_MS = 5 * 60 * 1000;
+/** Clock skew tolerated on a consent's `grantedAt` (docs/protocol.md §5.1: grantedAt ≤ iat + 300). */
+const GRANTED_AT_SKEW_MS = 300 * 1000;
 const MAX_JSON_SECTION_BYTES = 64 * 1024;
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+// Limits and formats of docs/protocol.md §4.3 and §5.1, so that a draft this node accepts is never
+// refused by the partner. Lengths count code points (boundedText), as the protocol does.
 const optionalText = (max: number) =>
   z
     .string()
-    .max(max)
     .nullish()
-    .transform((v) => (v === undefined || v === null || v.trim() === "" ? undefined : v.trim()));
+    .transform((v) => (v === undefined || v === null || v.trim() === "" ? undefined : v.trim()))
+    .pipe(boundedText(1, max).optional());
 const jsonSection = z
   .record(z.string(), z.unknown())
   .nullish()
@@ -80,72 +82,75 @@ const jsonSection = z
     message: `must be at most ${MAX_JSON_SECTION_BYTES / 1024} KiB of JSON`,
   })
   .transform((v) => v ?? undefined);
-const uniqueArray = <T extends z.ZodType>(item: T, min: number, max: number) =>
-  z
-    .array(item)
-    .min(min)
-    .max(max)
-    .refine((a) => new Set(a).size === a.length, { message: "must not repeat a value" });
-
-/** A pseudonym: no spaces, so a full name cannot be pasted in by mistake. */
-const SUBJECT_REF_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{3,63}$/;
-const LANGUAGE_PATTERN = /^[a-z]{2,3}$/;
-const BCP47_PATTERN = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
+const DATE_OF_BIRTH = /^\d{4}(-\d{2}(-\d{2})?)?$/;
 
 const draftSchema = z.object({
   destinationOrgId: z.string().regex(ID_PATTERN, "must be an organization id"),
   urgency: z.enum(URGENCIES),
   services: uniqueArray(z.enum(PURPOSES), 1, PURPOSES.length),
   summary: optionalText(2000),
-  proposedArrival: optionalText(100),
+  proposedArrival: z
+    .string()
+    .nullish()
+    .transform((v) => (v === undefined || v === null || v.trim() === "" ? undefined : v.trim()))
+    .pipe(z.union([fullDate, dateTime], { error: "must be a date (2026-11-21) or a date-time" }).optional()),
   respondBy: z.number().int().nullish(),
   subject: z.object({
     ref: z
       .string()
       .regex(SUBJECT_REF_PATTERN, "must be a pseudonym of 4 to 64 letters, digits, '_', '.', ':' or '-'")
       .nullish(),
-    languages: uniqueArray(z.string().regex(LANGUAGE_PATTERN, "must be ISO 639 codes such as en or yo"), 0, 20)
+    languages: uniqueArray(z.string().regex(ISO_639_PATTERN, "must be ISO 639 codes such as en or yo"), 0, 20)
       .nullish()
-      .transform((v) => v ?? undefined),
+      .transform((v) => (v == null || v.length === 0 ? undefined : v)),
     ageBand: z
       .enum(AGE_BANDS)
       .nullish()
       .transform((v) => v ?? undefined),
     givenName: optionalText(200),
     familyName: optionalText(200),
-    dateOfBirth: optionalText(40),
-    sex: optionalText(40),
-    nationality: optionalText(100),
+    dateOfBirth: optionalText(10).refine((v) => v === undefined || DATE_OF_BIRTH.test(v), {
+      message: "must be YYYY, YYYY-MM or YYYY-MM-DD",
+    }),
+    sex: optionalText(64),
+    nationality: optionalText(64),
     documents: z
       .array(
         z.object({
-          type: text(60),
+          type: boundedText(1, 64),
           number: optionalText(100),
-          issuingCountry: optionalText(100),
-          expiresOn: optionalText(40),
+          issuingCountry: optionalText(64),
+          expiresOn: z
+            .string()
+            .nullish()
+            .transform((v) => v ?? undefined)
+            .pipe(fullDate.optional()),
         }),
       )
       .max(20)
       .nullish()
-      .transform((v) => v ?? undefined),
-    phone: optionalText(60),
-    email: optionalText(200),
+      .transform((v) => (v == null || v.length === 0 ? undefined : v)),
+    phone: optionalText(64),
+    email: optionalText(254),
     currentLocation: optionalText(500),
     health: jsonSection,
     protection: jsonSection,
     legal: jsonSection,
     family: jsonSection,
-    notes: optionalText(10_000),
+    notes: optionalText(4000),
   }),
   consent: z.object({
     scopes: uniqueArray(z.enum(SCOPES), 0, SCOPES.length),
     purposes: uniqueArray(z.enum(PURPOSES), 1, PURPOSES.length),
-    recipients: uniqueArray(z.string().regex(ID_PATTERN, "must be organization ids"), 1, 50),
+    recipients: uniqueArray(z.string().regex(ID_PATTERN, "must be organization ids"), 1, 100),
     grantedAt: z.number().int().nullish(),
     expiresAt: z.number().int(),
     method: z.enum(CONSENT_METHODS),
-    language: z.string().regex(BCP47_PATTERN, "must be a BCP 47 language tag such as en or pt-BR"),
-    textVersion: text(100),
+    language: z
+      .string()
+      .max(35)
+      .regex(LANGUAGE_TAG_PATTERN, "must be a BCP 47 language tag such as en or pt-BR"),
+    textVersion: boundedText(1, 64),
   }),
 });
 
@@ -172,13 +177,17 @@ export function disclosedFields(subject: Subject): string[] {
 
 /** Only an active partner with the destination role can receive a referral (docs/protocol.md §6). */
 function requireDestination(ctx: DomainContext, orgId: string): void {
-  if (orgId === ctx.orgId) throw new InvalidInputError("A referral cannot be sent to this organization itself.");
+  if (orgId === ctx.orgId)
+    throw new InvalidInputError("A referral cannot be sent to this organization itself.");
   const partner = ctx.trust.current().partner(orgId);
-  if (!partner || partner.status !== "active") {
+  if (partner?.status !== "active") {
     throw new AppError("ERR_PARTNER_UNAVAILABLE", `${orgId} is not an active partner of the network.`);
   }
   if (!partner.roles.includes("destination")) {
-    throw new AppError("ERR_PARTNER_UNAVAILABLE", `${orgId} does not receive referrals (no destination role).`);
+    throw new AppError(
+      "ERR_PARTNER_UNAVAILABLE",
+      `${orgId} does not receive referrals (no destination role).`,
+    );
   }
 }
 
@@ -199,7 +208,10 @@ export async function draftReferral(
   // docs/protocol.md §5.4: the recipient must be named, the services must be among the purposes, and
   // the consent must be in force; refusing here saves a message the partner would refuse.
   if (!d.consent.recipients.includes(d.destinationOrgId)) {
-    throw new AppError("ERR_CONSENT_RECIPIENT", "The consent does not name the destination among its recipients.");
+    throw new AppError(
+      "ERR_CONSENT_RECIPIENT",
+      "The consent does not name the destination among its recipients.",
+    );
   }
   const outside = d.services.filter((s) => !d.consent.purposes.includes(s));
   if (outside.length > 0) {
@@ -240,8 +252,14 @@ export async function draftReferral(
   const full: Subject = { ...dropUndefined(fields), ref: subjectRef };
   const { subject } = minimise(full, consent);
 
+  const id = ctx.ids.newId();
+  // The exact body schema the partner will apply (docs/protocol.md §4.3): a draft that is stored can be sent.
+  const checked = validateBody("referral.offer", offerBody({ id, ...d, subject }), { thid: id });
+  if (!checked.ok)
+    throw new InvalidInputError(`The referral would be refused by its destination: ${checked.detail}`);
+
   const record: ReferralRecord = {
-    id: ctx.ids.newId(),
+    id,
     direction: "outgoing",
     status: "draft",
     originOrgId: ctx.orgId,
@@ -336,7 +354,9 @@ async function act(ctx: DomainContext, staff: Staff, id: string, spec: ActionSpe
     let claims: MessageClaims | undefined;
     const msg = spec.message?.(r, now);
     if (msg) {
-      claims = await ctx.messages.enqueue(trx, msg);
+      claims = await ctx.messages.enqueue(trx, msg).catch((err: unknown) => {
+        throw err instanceof ProtocolError ? fromProtocolError(err) : err;
+      });
       sent = true;
     }
     if (!(await updateStatus(trx, r.id, r.status, spec.to, now, spec.set))) {
@@ -369,6 +389,28 @@ async function act(ctx: DomainContext, staff: Staff, id: string, spec: ActionSpe
   return record;
 }
 
+/**
+ * The sealer refuses what the partner would refuse (docs/protocol.md §2.6); say so in the node's own
+ * codes. Messages name rules and members, never values.
+ */
+function fromProtocolError(err: ProtocolError): AppError {
+  switch (err.code) {
+    case PROBLEM_CODES.consentExpired:
+      return new AppError("ERR_CONSENT_EXPIRED", "The consent for this referral has expired.");
+    case PROBLEM_CODES.consentRecipient:
+      return new AppError("ERR_CONSENT_RECIPIENT", "The consent does not name the destination.");
+    case PROBLEM_CODES.consentPurpose:
+      return new AppError("ERR_CONSENT_PURPOSE", "The consent does not cover every service asked for.");
+    case PROBLEM_CODES.consentOutOfScope:
+      return new AppError(
+        "ERR_CONSENT_OUT_OF_SCOPE",
+        "The referral carries data the consent does not allow.",
+      );
+    default:
+      return new InvalidInputError(`The message would be refused by its recipient: ${err.message}`);
+  }
+}
+
 function requireConsentInForce(r: ReferralRecord, now: number): void {
   if (consentExpiresAtMs(r.consent) <= now) {
     throw new AppError("ERR_CONSENT_EXPIRED", "The consent for this referral has expired.");
@@ -381,10 +423,37 @@ function requireStillAnswerable(r: ReferralRecord, now: number): void {
   }
 }
 
+/** An optional free-text member (§4.2 limits, counted in code points); empty means absent. */
 function noteOf(note: string | null | undefined, max: number, what: string): string | null {
   if (note === undefined || note === null || note.trim() === "") return null;
-  if (note.length > max) throw new InvalidInputError(`${what} must be at most ${max} characters.`);
-  return note.trim();
+  const trimmed = note.trim();
+  if (!boundedText(1, max).safeParse(trimmed).success) {
+    throw new InvalidInputError(`${what} must be at most ${max} characters of well-formed text.`);
+  }
+  return trimmed;
+}
+
+/** The body of `referral.offer` (docs/protocol.md §4.3); optional members omitted when empty. */
+function offerBody(r: {
+  id: string;
+  urgency: Urgency;
+  services: Purpose[];
+  summary?: string | null;
+  proposedArrival?: string | null;
+  respondBy?: number | null;
+  subject: Subject;
+}) {
+  return {
+    referral: {
+      id: r.id,
+      urgency: r.urgency,
+      services: r.services,
+      ...(r.summary != null ? { summary: r.summary } : {}),
+      ...(r.proposedArrival != null ? { proposedArrival: r.proposedArrival } : {}),
+      ...(r.respondBy != null ? { respondBy: new Date(r.respondBy).toISOString() } : {}),
+    },
+    subject: r.subject,
+  };
 }
 
 /** Sends a draft: `referral.offer` to the destination with the consent, thid = referral id (§4). */
@@ -403,24 +472,14 @@ export async function sendReferral(ctx: DomainContext, staff: Staff, id: string)
     },
     message: (r) => {
       // Minimised again at the boundary: the stored subject already is, this keeps it so whatever
-      // changed in between (docs/protocol.md §5.4: the sender strips before signing).
+      // changed in between (docs/protocol.md §5.4.2: the sender strips before signing).
       const { subject } = minimise(r.subject, r.consent);
       return {
         type: "referral.offer",
         aud: r.destinationOrgId,
         thid: r.id,
         consent: r.consent,
-        body: {
-          referral: {
-            id: r.id,
-            urgency: r.urgency,
-            services: r.services,
-            ...(r.summary !== null ? { summary: r.summary } : {}),
-            ...(r.proposedArrival !== null ? { proposedArrival: r.proposedArrival } : {}),
-            ...(r.respondBy !== null ? { respondBy: new Date(r.respondBy).toISOString() } : {}),
-          },
-          subject,
-        },
+        body: offerBody({ ...r, subject }),
       };
     },
   });
@@ -432,23 +491,20 @@ export async function acceptReferral(
   id: string,
   opts: { note?: string | null; arrangements?: string | null } = {},
 ): Promise<ReferralRecord> {
-  const note = noteOf(opts.note, 2000, "note");
-  const arrangements = noteOf(opts.arrangements, 2000, "arrangements");
+  const note = noteOf(opts.note, 4000, "note");
+  const arrangements = noteOf(opts.arrangements, 4000, "arrangements");
   return act(ctx, staff, id, {
     side: "incoming",
     to: "accepted",
     kind: "accepted",
     note,
     set: { arrangements },
-    check: (r, now) => {
-      requireStillAnswerable(r, now);
-      requireConsentInForce(r, now);
-    },
+    check: requireStillAnswerable,
+    // docs/protocol.md §5.4.1: only the offer carries the consent; the answers are bound to it by thid.
     message: (r) => ({
       type: "referral.accept",
       aud: r.originOrgId,
       thid: r.id,
-      consent: r.consent,
       body: { ...(note !== null ? { note } : {}), ...(arrangements !== null ? { arrangements } : {}) },
     }),
   });
@@ -463,22 +519,18 @@ export async function declineReferral(
   if (!DECLINE_REASONS.includes(opts.reason)) {
     throw new InvalidInputError(`reason must be one of ${DECLINE_REASONS.join(", ")}.`);
   }
-  const note = noteOf(opts.note, 2000, "note");
+  const note = noteOf(opts.note, 4000, "note");
   return act(ctx, staff, id, {
     side: "incoming",
     to: "declined",
     kind: "declined",
     note,
     set: { decline_reason: opts.reason },
-    check: (r, now) => {
-      requireStillAnswerable(r, now);
-      requireConsentInForce(r, now);
-    },
+    check: requireStillAnswerable,
     message: (r) => ({
       type: "referral.decline",
       aud: r.originOrgId,
       thid: r.id,
-      consent: r.consent,
       body: { reason: opts.reason, ...(note !== null ? { note } : {}) },
     }),
   });
@@ -491,26 +543,21 @@ export async function withdrawReferral(
   id: string,
   opts: { reason: string; note?: string | null },
 ): Promise<ReferralRecord> {
-  const reason = noteOf(opts.reason, 500, "reason");
+  const reason = noteOf(opts.reason, 200, "reason");
   if (reason === null) throw new InvalidInputError("A reason is required to withdraw a referral.");
-  const note = noteOf(opts.note, 2000, "note");
+  const note = noteOf(opts.note, 4000, "note");
   return act(ctx, staff, id, {
     side: "outgoing",
     to: "withdrawn",
     kind: "withdrawn",
     note: note === null ? reason : `${reason}: ${note}`,
-    message: (r, now) => {
+    message: (r) => {
       // A draft never left this node: nobody else needs to hear that it is withdrawn.
       if (r.status === "draft") return undefined;
-      // A withdrawal must always reach the destination (it stops a shelter expecting someone), so it
-      // carries the consent while that is in force and goes without it afterwards: its body holds no
-      // field of the person.
-      const inForce = consentExpiresAtMs(r.consent) > now;
       return {
         type: "referral.withdraw",
         aud: r.destinationOrgId,
         thid: r.id,
-        ...(inForce ? { consent: r.consent } : {}),
         body: { reason, ...(note !== null ? { note } : {}) },
       };
     },
@@ -534,19 +581,17 @@ export async function reportProgress(
   if (outcome !== null && opts.status !== "completed" && opts.status !== "closed") {
     throw new InvalidInputError("An outcome is reported only when a referral is completed or closed.");
   }
-  const note = noteOf(opts.note, 2000, "note");
+  const note = noteOf(opts.note, 4000, "note");
   return act(ctx, staff, id, {
     side: "incoming",
     to: opts.status,
     kind: opts.status,
     note,
     ...(outcome !== null ? { set: { outcome } } : {}),
-    check: (r, now) => requireConsentInForce(r, now),
     message: (r) => ({
       type: "referral.update",
       aud: r.originOrgId,
       thid: r.id,
-      consent: r.consent,
       body: {
         status: opts.status,
         ...(outcome !== null ? { outcome } : {}),

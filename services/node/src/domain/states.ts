@@ -1,52 +1,72 @@
-// A referral's state machine (docs/protocol.md §4). Both sides run this same table, so the origin and
-// the destination agree on every state a message can move a referral to.
+// A referral's state machine (docs/protocol.md §4.12–§4.14). Both sides run these same tables, so
+// the origin and the destination end in the same state whatever order messages cross in.
 import type { ReferralState } from "@refnet/protocol";
 
-/** Which party's action moves a referral into a state. */
-export type Party = "origin" | "destination" | "either";
+type From = readonly ReferralState[];
 
-const NEXT: Record<ReferralState, readonly ReferralState[]> = {
-  // A draft never left this node: sending it, or withdrawing it, are the only ways on.
-  draft: ["sent", "withdrawn"],
-  // `sent` → `accepted`/`declined` directly: an answer may overtake the receipt of the offer.
-  sent: ["delivered", "accepted", "declined", "withdrawn", "expired"],
-  delivered: ["accepted", "declined", "withdrawn", "expired"],
-  // A person may never arrive: the destination closes the referral (outcome unsuccessful).
-  accepted: ["arrived", "closed", "withdrawn"],
-  arrived: ["in_progress", "completed", "closed", "withdrawn"],
-  in_progress: ["completed", "closed", "withdrawn"],
-  // The two sides mark `expired` by their own clocks; a withdraw crossing the expiry still converges.
-  expired: ["withdrawn"],
-  declined: [],
-  completed: [],
-  closed: [],
-  withdrawn: [],
+/**
+ * Sender side (§4.13 "sender before → after"): the states from which this node may move a referral
+ * by its own action. `draft` → `withdrawn` is local (a draft never left the node, nothing is sent).
+ */
+const LOCAL_FROM: Partial<Record<ReferralState, From>> = {
+  sent: ["draft"],
+  accepted: ["delivered"],
+  declined: ["delivered"],
+  arrived: ["accepted"],
+  in_progress: ["arrived"],
+  completed: ["arrived", "in_progress"],
+  closed: ["accepted", "arrived", "in_progress"],
+  withdrawn: ["draft", "sent", "delivered", "accepted", "arrived", "in_progress", "expired"],
 };
 
-/** Who may cause each state (as the target of a transition). */
-export const ACTOR_OF: Record<ReferralState, Party> = {
-  draft: "origin",
-  sent: "origin",
-  delivered: "destination",
-  accepted: "destination",
-  declined: "destination",
-  arrived: "destination",
-  in_progress: "destination",
-  completed: "destination",
-  closed: "destination",
-  withdrawn: "origin",
-  expired: "either",
+/**
+ * Receiver side (§4.13 "applied by the receiver in"): the states in which a message moving the
+ * referral to the key state takes effect. At the origin, accept and decline also apply from `sent`
+ * (the answer overtook the receipt).
+ */
+const RECEIVED_IN: Partial<Record<ReferralState, From>> = {
+  accepted: ["sent", "delivered"],
+  declined: ["sent", "delivered"],
+  arrived: ["accepted"],
+  in_progress: ["arrived"],
+  completed: ["arrived", "in_progress"],
+  closed: ["accepted", "arrived", "in_progress"],
+  withdrawn: ["delivered", "accepted", "arrived", "in_progress", "expired"],
 };
 
-export const TERMINAL_STATES: readonly ReferralState[] = ["declined", "completed", "closed", "withdrawn"];
+/** Waiting for an answer: `expired` is entered from these when respondBy passes (§4.12). */
+export const AWAITING_ANSWER: From = ["sent", "delivered"];
 
+export const TERMINAL_STATES: From = ["declined", "completed", "closed", "withdrawn"];
+
+/** May this node itself move a referral from `from` to `to` (a staff action)? */
 export function canTransition(from: ReferralState, to: ReferralState): boolean {
-  return NEXT[from].includes(to);
+  return LOCAL_FROM[to]?.includes(from) ?? false;
 }
 
-export function nextStates(from: ReferralState): readonly ReferralState[] {
-  return NEXT[from];
-}
+export type InboundEffect = "apply" | "ignore" | "conflict";
 
-/** States in which `respondBy` still matters: the destination has not answered yet. */
-export const AWAITING_ANSWER: readonly ReferralState[] = ["sent", "delivered"];
+/**
+ * What a received state message does to a referral in state `current` (§4.13, then §4.14 for
+ * messages that crossed). `ignore` means: store it, answer with a receipt, change nothing.
+ *
+ * @param answeredInTime the message is an accept or decline whose `iat` is not after respondBy.
+ */
+export function inboundEffect(
+  current: ReferralState,
+  to: ReferralState,
+  answeredInTime: boolean,
+): InboundEffect {
+  if (RECEIVED_IN[to]?.includes(current)) return "apply";
+  // §4.14: a terminal answer the destination reached first stands; otherwise a withdrawal stands.
+  if (current === "withdrawn") {
+    if (to === "declined" || to === "completed" || to === "closed") return "apply";
+    if (to === "accepted" || to === "arrived" || to === "in_progress") return "ignore";
+  }
+  if (to === "withdrawn" && (current === "declined" || current === "completed" || current === "closed")) {
+    return "ignore";
+  }
+  // §4.14: the origin expired it by its own clock, but the destination answered in time by its own.
+  if (current === "expired" && (to === "accepted" || to === "declined") && answeredInTime) return "apply";
+  return "conflict";
+}

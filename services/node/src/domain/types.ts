@@ -10,9 +10,9 @@ import type {
   Urgency,
 } from "@refnet/protocol";
 import type { Kysely } from "kysely";
-import type { MessageEnqueuer, TrustState } from "../federation/contracts.ts";
 import type { DialectName } from "../db/index.ts";
 import type { Database } from "../db/schema.ts";
+import type { MessageEnqueuer, TrustState } from "../federation/contracts.ts";
 
 export type Direction = "outgoing" | "incoming";
 

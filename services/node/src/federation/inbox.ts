@@ -39,8 +39,11 @@ export interface InboxConsumerDeps<E> {
   publish(events: E[]): void;
   /** Called after commit when the transaction enqueued messages (receipts, problem reports). */
   onEnqueued?(): void;
-  /** Test seam for the crash-between-store-and-ack scenario; never set in production. */
-  faults?: { afterStoreBeforeAck?(msg: { iss: string; jti: string }): Promise<void> | void };
+  /**
+   * Test seam for the crash-between-store-and-ack scenario; never set in production. Returning "crash"
+   * makes the consumer behave as a process killed at that instant: no ack, and no further messages.
+   */
+  faults?: { afterStoreBeforeAck?(msg: { iss: string; jti: string }): Promise<"crash" | undefined> | "crash" | undefined };
 }
 
 export type InboxOutcome =
@@ -101,8 +104,13 @@ export class InboxConsumer<E> {
       return;
     }
     if (outcome.kind === "stored" && this.deps.faults?.afterStoreBeforeAck) {
-      await this.deps.faults.afterStoreBeforeAck({ iss: outcome.iss, jti: outcome.jti });
-      if (this.#stopping) return;
+      const fault = await this.deps.faults.afterStoreBeforeAck({ iss: outcome.iss, jti: outcome.jti });
+      if (fault === "crash") {
+        this.#stopping = true;
+        this.deps.logger.warn("fault injected: stopping between store and ack");
+        void this.#messages?.close();
+        return;
+      }
     }
     // Acknowledge only now: the message and its effects are durable (docs/protocol.md §2 step 9).
     try {

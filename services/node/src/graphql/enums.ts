@@ -1,14 +1,14 @@
 // The one place GraphQL enum values (UPPER_CASE) meet wire values (lower_case, docs/protocol.md §4–6).
 // Each table is complete on both sides: the types below fail to compile when a value is missing.
 import type {
-  AgeBand as WireAgeBand,
-  ConsentMethod as WireConsentMethod,
-  DeclineReason as WireDeclineReason,
-  Outcome as WireOutcome,
   Purpose,
   ReferralState,
   Scope,
   UpdateStatus,
+  AgeBand as WireAgeBand,
+  ConsentMethod as WireConsentMethod,
+  DeclineReason as WireDeclineReason,
+  Outcome as WireOutcome,
   Urgency as WireUrgency,
 } from "@refnet/protocol";
 import type { PartnerRole as WirePartnerRole, PartnerStatus as WirePartnerStatus } from "@refnet/trust";

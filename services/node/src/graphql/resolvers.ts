@@ -4,6 +4,7 @@
 import type { Consent, Subject as WireSubject } from "@refnet/protocol";
 import type { TrustListPartner } from "@refnet/trust";
 import { requireRole, type Staff as StaffRecord } from "../auth.ts";
+import { consentTimeMs } from "../domain/consent-time.ts";
 import { listQuarantine, listReferrals } from "../domain/queries.ts";
 import {
   acceptReferral,
@@ -11,15 +12,13 @@ import {
   disclosedFields,
   draftReferral,
   reportProgress,
-  withdrawReferral,
   sendReferral,
+  withdrawReferral,
 } from "../domain/referrals.ts";
 import { findReferral, timelineOf } from "../domain/store.ts";
 import type { ReferralEventRecord } from "../domain/types.ts";
-import { consentTimeMs } from "../domain/consent-time.ts";
 import { AppError } from "../errors.ts";
 import { readiness } from "../health.ts";
-import type { GraphQLContext } from "./context.ts";
 import {
   ageBandEnum,
   declineReasonEnum,
@@ -39,9 +38,9 @@ import type {
   Consent as GqlConsent,
   Partner as GqlPartner,
   ReferralEvent as GqlReferralEvent,
-  Resolvers,
   Staff as GqlStaff,
   Subject as GqlSubject,
+  Resolvers,
   SubjectInput,
 } from "./generated/resolvers.ts";
 import { DateTimeScalar, JSONScalar, toIso, toMs } from "./scalars.ts";

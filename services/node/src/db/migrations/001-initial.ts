@@ -106,7 +106,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("envelope", "text", (c) => c.notNull())
     .addColumn("stream_seq", "bigint")
     .execute();
-  await db.schema.createIndex("quarantine_received_idx").on("quarantine").columns(["received_at", "id"]).execute();
+  await db.schema
+    .createIndex("quarantine_received_idx")
+    .on("quarantine")
+    .columns(["received_at", "id"])
+    .execute();
 
   await db.schema
     .createTable("node_state")

@@ -1,0 +1,192 @@
+// The node's HTTP side (fastify 5): GraphQL at /graphql, liveness at /healthz, readiness at /readyz.
+// startNode() is the whole node: migrations, context, federation, HTTP and the expiry sweep.
+import type { AddressInfo } from "node:net";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from "fastify";
+import type { Logger } from "pino";
+import type { Config } from "./config.ts";
+import { AppContext, type ContextOverrides } from "./context.ts";
+import { expireOverdue } from "./domain/referrals.ts";
+import { describe } from "./graphql/errors.ts";
+import { createGraphQL, GRAPHQL_PATH } from "./graphql/yoga.ts";
+import { readiness } from "./health.ts";
+
+/** Largest request body: a referral with its structured sections fits in far less. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export type NodeServer = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  Logger
+>;
+
+export async function buildServer(ctx: AppContext): Promise<NodeServer> {
+  const app = Fastify({
+    loggerInstance: ctx.logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // GraphQL errors are answered by yoga; what reaches fastify's own handler is logged by name only.
+    disableRequestLogging: false,
+    return503OnClosing: true,
+  });
+  const yoga = createGraphQL(ctx);
+
+  app.get("/healthz", async () => ({ status: "live" }));
+
+  app.get("/readyz", async (_req, reply) => {
+    const r = await readiness(ctx);
+    return reply.code(r.ready ? 200 : 503).send({
+      ready: r.ready,
+      reasons: r.reasons,
+      database: r.database,
+      nats: r.nats,
+      trust: {
+        version: r.trust.version,
+        expiresAt: new Date(r.trust.expiresAt).toISOString(),
+        expired: r.trust.expired,
+      },
+      outboxPending: r.outboxPending,
+      quarantined: r.quarantined,
+    });
+  });
+
+  await app.register(async (gql) => {
+    // Yoga parses the body itself (JSON, GraphQL-over-HTTP media types, errors in GraphQL shape);
+    // fastify only reads it as bytes, within the body limit, so an oversized body is refused early.
+    gql.removeAllContentTypeParsers();
+    gql.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+    gql.route({
+      url: GRAPHQL_PATH,
+      method: ["GET", "POST", "OPTIONS"],
+      handler: async (req, reply) => {
+        const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
+        for (const [key, value] of response.headers) reply.header(key, value);
+        // Answers carry people's data: no cache, no sniffing.
+        reply.header("cache-control", "no-store");
+        reply.header("x-content-type-options", "nosniff");
+        reply.status(response.status);
+        return reply.send(response.body);
+      },
+    });
+  });
+
+  app.setErrorHandler<FastifyError>((err, _req, reply) => {
+    const status = typeof err.statusCode === "number" && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) ctx.logger.error({ err: describe(err) }, "request failed");
+    return reply.code(status).send({
+      error:
+        status >= 500
+          ? "Unexpected error."
+          : err.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+            ? "Request body too large."
+            : "Bad request.",
+    });
+  });
+
+  return app;
+}
+
+export interface RunningNode {
+  ctx: AppContext;
+  app: NodeServer;
+  /** http://host:port */
+  url: string;
+  graphqlUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions extends ContextOverrides {
+  /** How often the respondBy sweep runs; 30 s by default. */
+  sweepIntervalMs?: number;
+}
+
+/** Runs migrations, builds the context, starts the federation (in the background) and listens. */
+export async function startNode(config: Config, options: StartOptions = {}): Promise<RunningNode> {
+  const { sweepIntervalMs, ...overrides } = options;
+  const ctx = await AppContext.fromConfig(config, overrides);
+  let app: NodeServer | undefined;
+  let sweep: ExpirySweep | undefined;
+  try {
+    app = await buildServer(ctx);
+    await ctx.federation.start();
+    await app.listen({ host: config.http.host, port: config.http.port });
+    sweep = startExpirySweep(ctx, sweepIntervalMs ?? 30_000);
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    await ctx.federation.stop().catch(() => undefined);
+    await ctx.close();
+    throw err;
+  }
+  const addr = app.server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  ctx.logger.info({ url, org: config.orgId, network: config.network }, "node listening");
+  let stopping: Promise<void> | undefined;
+  const running: RunningNode = {
+    ctx,
+    app,
+    url,
+    graphqlUrl: `${url}${GRAPHQL_PATH}`,
+    stop() {
+      stopping ??= (async () => {
+        await sweep?.stop();
+        // Stop taking requests first, then messages, then close the database they both use.
+        await app.close();
+        await ctx.federation.stop();
+        await ctx.close();
+      })();
+      return stopping;
+    },
+  };
+  return running;
+}
+
+export interface ExpirySweep {
+  /** Runs one pass now (also what the timer does). */
+  runOnce(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+/** Marks referrals expired when respondBy passes with no answer (docs/protocol.md §4), periodically. */
+export function startExpirySweep(ctx: AppContext, intervalMs: number): ExpirySweep {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<string[]> | undefined;
+  let stopped = false;
+  const runOnce = async () => {
+    if (running) return running;
+    running = expireOverdue(ctx)
+      .then((ids) => {
+        if (ids.length > 0) ctx.logger.info({ count: ids.length }, "referrals expired (respondBy passed)");
+        return ids;
+      })
+      .catch((err: unknown) => {
+        ctx.logger.warn({ err: describe(err) }, "expiry sweep failed");
+        return [] as string[];
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void runOnce().finally(schedule);
+    }, intervalMs);
+    timer.unref();
+  };
+  void runOnce().finally(schedule);
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
