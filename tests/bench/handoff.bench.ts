@@ -81,7 +81,7 @@ async function cryptoCeiling() {
       aud: SHELTER_A,
       thid: id,
       consent: {
-        id: `consent-${i}`,
+        id: `bench-consent-${String(i).padStart(8, "0")}`,
         subjectRef: subject.ref,
         scopes: ["identity", "contact", "health"],
         purposes: ["shelter", "medical"],

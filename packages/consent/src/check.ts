@@ -43,7 +43,8 @@ export function checkConsent(
   }
   // §5.1: the rules below can only be judged on a well-formed consent.
   const parsed = consentSchema.safeParse(raw.consent);
-  if (!parsed.success) return fail(PROBLEM_CODES.claimsInvalid, describeIssues(parsed.error.issues, "consent"));
+  if (!parsed.success)
+    return fail(PROBLEM_CODES.claimsInvalid, describeIssues(parsed.error.issues, "consent"));
   const consent = parsed.data;
   if (typeof raw.iat === "number" && consent.grantedAt > raw.iat + CLOCK_SKEW_SECONDS) {
     return fail(PROBLEM_CODES.claimsInvalid, "consent.grantedAt is later than iat");
@@ -51,7 +52,8 @@ export function checkConsent(
   // Rule 2.
   if (options.revoked) return fail(PROBLEM_CODES.consentRevoked, "the consent was revoked by its origin");
   // Rule 3. No clock-skew allowance: data may not be stored under a consent that has run out.
-  if (consent.expiresAt <= nowSeconds) return fail(PROBLEM_CODES.consentExpired, "consent.expiresAt has passed");
+  if (consent.expiresAt <= nowSeconds)
+    return fail(PROBLEM_CODES.consentExpired, "consent.expiresAt has passed");
   // Rule 4.
   if (typeof raw.aud !== "string" || !consent.recipients.includes(raw.aud)) {
     return fail(PROBLEM_CODES.consentRecipient, "aud is not among consent.recipients");
@@ -91,7 +93,8 @@ export function checkConsent(
   if (notAllowed.length > 0 || undefinedMembers > 0) {
     const parts: string[] = [];
     if (notAllowed.length > 0) parts.push(`members outside consent.scopes: ${notAllowed.join(", ")}`);
-    if (undefinedMembers > 0) parts.push(`${undefinedMembers} member(s) docs/protocol.md §4.3 does not define`);
+    if (undefinedMembers > 0)
+      parts.push(`${undefinedMembers} member(s) docs/protocol.md §4.3 does not define`);
     return fail(PROBLEM_CODES.consentOutOfScope, `subject carries ${parts.join("; ")}`);
   }
   return { ok: true };

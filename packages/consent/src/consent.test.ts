@@ -114,7 +114,11 @@ describe("scope table (docs/protocol.md §5.2)", () => {
   });
 
   it("allowedFields: a string that is not a scope grants nothing", () => {
-    expect([...allowedFields(["everything", "__proto__", "givenName"])].sort()).toEqual(["ageBand", "languages", "ref"]);
+    expect([...allowedFields(["everything", "__proto__", "givenName"])].sort()).toEqual([
+      "ageBand",
+      "languages",
+      "ref",
+    ]);
   });
 });
 
@@ -122,9 +126,28 @@ describe("minimise (docs/protocol.md §5.4.2)", () => {
   it("keeps only what the scopes allow and names what it dropped", () => {
     const { subject, removed } = minimise(PERSON, consent({ scopes: ["identity"] }));
     expect(Object.keys(subject).sort()).toEqual(
-      ["ref", "languages", "ageBand", "givenName", "familyName", "dateOfBirth", "sex", "nationality", "documents"].sort(),
+      [
+        "ref",
+        "languages",
+        "ageBand",
+        "givenName",
+        "familyName",
+        "dateOfBirth",
+        "sex",
+        "nationality",
+        "documents",
+      ].sort(),
     );
-    expect(removed).toEqual(["phone", "email", "currentLocation", "health", "protection", "legal", "family", "notes"]);
+    expect(removed).toEqual([
+      "phone",
+      "email",
+      "currentLocation",
+      "health",
+      "protection",
+      "legal",
+      "family",
+      "notes",
+    ]);
   });
 
   it("with no scope keeps only ref, languages and ageBand", () => {
@@ -133,20 +156,30 @@ describe("minimise (docs/protocol.md §5.4.2)", () => {
   });
 
   it("sets ref to the consent's subjectRef", () => {
-    const { subject, removed } = minimise({ ...PERSON, ref: "something-else" }, consent({ subjectRef: "p-0000aaaa" }));
+    const { subject, removed } = minimise(
+      { ...PERSON, ref: "something-else" },
+      consent({ subjectRef: "p-0000aaaa" }),
+    );
     expect(subject.ref).toBe("p-0000aaaa");
     expect(removed).not.toContain("ref");
   });
 
   it("drops members Subject does not define", () => {
-    const input = { ...PERSON, passportScan: "data:image/png;base64,AAAA", __proto__: { polluted: true } } as Subject;
+    const input = {
+      ...PERSON,
+      passportScan: "data:image/png;base64,AAAA",
+      __proto__: { polluted: true },
+    } as Subject;
     const { subject, removed } = minimise(input, consent({ scopes: [...SCOPES] }));
     expect(Object.keys(subject)).not.toContain("passportScan");
     expect(removed).toEqual(["passportScan"]);
   });
 
   it("treats members whose value is undefined as absent", () => {
-    const { subject, removed } = minimise({ ref: "x", notes: undefined, phone: undefined }, consent({ scopes: ["contact"] }));
+    const { subject, removed } = minimise(
+      { ref: "x", notes: undefined, phone: undefined },
+      consent({ scopes: ["contact"] }),
+    );
     expect(subject).toEqual({ ref: "p-7f3a9c21" });
     expect(Object.hasOwn(subject, "phone")).toBe(false);
     expect(removed).toEqual([]);
@@ -198,7 +231,10 @@ describe("consentSchema (docs/protocol.md §5.1)", () => {
     ["an empty textVersion", { textVersion: "" }],
     ["an override with another reason", { override: { reason: "convenience", approvedBy: "a", note: "b" } }],
     ["an override without a note", { override: { reason: "risk_to_life", approvedBy: "a" } }],
-    ["an override with an unknown member", { override: { reason: "risk_to_life", approvedBy: "a", note: "b", x: 1 } }],
+    [
+      "an override with an unknown member",
+      { override: { reason: "risk_to_life", approvedBy: "a", note: "b", x: 1 } },
+    ],
     ["a null member", { override: null }],
   ])("refuses %s", (_what, over) => {
     expect(consentSchema.safeParse({ ...consent(), ...over }).success).toBe(false);
@@ -227,19 +263,25 @@ describe("checkConsent (docs/protocol.md §5.4.3)", () => {
 
   it("refuses a malformed consent as a claims error", () => {
     const bad = { ...consent(), scopes: ["everything"] } as unknown as Consent;
-    expect(checkConsent(offer(minimal([]) as never, bad), NOW)).toMatchObject({ code: PROBLEM_CODES.claimsInvalid });
+    expect(checkConsent(offer(minimal([]) as never, bad), NOW)).toMatchObject({
+      code: PROBLEM_CODES.claimsInvalid,
+    });
   });
 
   it("refuses a consent granted after the message was sealed (beyond the skew)", () => {
     const c = consent({ grantedAt: NOW + 301, expiresAt: NOW + 90_000 });
-    expect(checkConsent(offer(minimal([]) as never, c), NOW)).toMatchObject({ code: PROBLEM_CODES.claimsInvalid });
+    expect(checkConsent(offer(minimal([]) as never, c), NOW)).toMatchObject({
+      code: PROBLEM_CODES.claimsInvalid,
+    });
     const ok = consent({ grantedAt: NOW + 300, expiresAt: NOW + 90_000 });
     expect(checkConsent(offer(minimise(PERSON, ok).subject as never, ok), NOW).ok).toBe(true);
   });
 
   it("2: refuses a revoked consent", () => {
     const c = consent();
-    expect(checkConsent(offer(minimise(PERSON, c).subject as never, c), NOW, { revoked: true })).toMatchObject({
+    expect(
+      checkConsent(offer(minimise(PERSON, c).subject as never, c), NOW, { revoked: true }),
+    ).toMatchObject({
       code: PROBLEM_CODES.consentRevoked,
     });
   });
@@ -269,7 +311,9 @@ describe("checkConsent (docs/protocol.md §5.4.3)", () => {
   it("6: refuses a subject.ref other than consent.subjectRef", () => {
     const c = consent();
     const subject = { ...minimise(PERSON, c).subject, ref: "p-someone-else" };
-    expect(checkConsent(offer(subject as never, c), NOW)).toMatchObject({ code: PROBLEM_CODES.consentOutOfScope });
+    expect(checkConsent(offer(subject as never, c), NOW)).toMatchObject({
+      code: PROBLEM_CODES.consentOutOfScope,
+    });
   });
 
   it("6: refuses a field outside the scopes, naming the field and not its value", () => {
@@ -300,7 +344,9 @@ describe("checkConsent (docs/protocol.md §5.4.3)", () => {
     // Everything wrong at once: the first rule in the table wins, then the next once it is fixed.
     const bad = { ...minimise(PERSON, consent({ scopes: [...SCOPES] })).subject, ref: "p-other-0000" };
     let c = consent({ expiresAt: NOW, recipients: ["shelter-beta"], purposes: ["medical"], scopes: [] });
-    expect(checkConsent(offer(bad, c), NOW, { revoked: true })).toMatchObject({ code: PROBLEM_CODES.consentRevoked });
+    expect(checkConsent(offer(bad, c), NOW, { revoked: true })).toMatchObject({
+      code: PROBLEM_CODES.consentRevoked,
+    });
     expect(checkConsent(offer(bad, c), NOW)).toMatchObject({ code: PROBLEM_CODES.consentExpired });
     c = { ...c, expiresAt: NOW + 10 };
     expect(checkConsent(offer(bad, c), NOW)).toMatchObject({ code: PROBLEM_CODES.consentRecipient });
@@ -314,14 +360,23 @@ describe("checkConsent (docs/protocol.md §5.4.3)", () => {
     const c = consent();
     const update = { ...offer({}, c), type: "referral.update", body: { status: "arrived" } } as MessageClaims;
     expect(checkConsent(update, NOW)).toEqual({ ok: true });
-    expect(checkConsent({ ...update, aud: "shelter-beta" }, NOW)).toMatchObject({ code: PROBLEM_CODES.consentRecipient });
+    expect(checkConsent({ ...update, aud: "shelter-beta" }, NOW)).toMatchObject({
+      code: PROBLEM_CODES.consentRecipient,
+    });
     expect(checkConsent(update, NOW + 86_400)).toMatchObject({ code: PROBLEM_CODES.consentExpired });
-    expect(checkConsent(update, NOW, { revoked: true })).toMatchObject({ code: PROBLEM_CODES.consentRevoked });
+    expect(checkConsent(update, NOW, { revoked: true })).toMatchObject({
+      code: PROBLEM_CODES.consentRevoked,
+    });
   });
 
   it("refuses an offer whose body is not an offer body, without throwing", () => {
     const c = consent();
-    for (const body of [null, "x", { referral: null, subject: {} }, { referral: { services: "shelter" }, subject: {} }]) {
+    for (const body of [
+      null,
+      "x",
+      { referral: null, subject: {} },
+      { referral: { services: "shelter" }, subject: {} },
+    ]) {
       expect(checkConsent({ ...offer({}, c), body } as unknown as MessageClaims, NOW)).toMatchObject({
         code: PROBLEM_CODES.bodyInvalid,
       });

@@ -10,7 +10,14 @@ export const ALWAYS_FIELDS: readonly SubjectField[] = Object.freeze(["ref", "lan
 
 /** The members of `subject` each scope allows, exactly as docs/protocol.md §5.2. */
 export const SCOPE_FIELDS: Readonly<Record<Scope, readonly SubjectField[]>> = Object.freeze({
-  identity: Object.freeze(["givenName", "familyName", "dateOfBirth", "sex", "nationality", "documents"] as const),
+  identity: Object.freeze([
+    "givenName",
+    "familyName",
+    "dateOfBirth",
+    "sex",
+    "nationality",
+    "documents",
+  ] as const),
   contact: Object.freeze(["phone", "email", "currentLocation"] as const),
   health: Object.freeze(["health"] as const),
   protection: Object.freeze(["protection"] as const),

@@ -1,8 +1,8 @@
 // Property tests: whatever the subject (including members nobody defined) and whatever the consent,
 // minimise keeps only allowed members, and what it keeps always passes the receiver's scope rule.
 import {
-  type Consent,
   CONSENT_METHODS,
+  type Consent,
   type MessageClaims,
   PROBLEM_CODES,
   PURPOSES,
@@ -34,7 +34,11 @@ const extraMembers = fc.array(fc.tuple(extraName, fc.jsonValue()), { maxLength: 
 
 const subject = fc.tuple(subjectRef, definedMembers, extraMembers).map(([ref, defined, extras]) => {
   // Built as JSON text, like a subject off the wire, so "__proto__" is an own member.
-  const members = [...extras.map(([k, v]) => [k, v] as const), ...Object.entries(defined), ["ref", ref] as const];
+  const members = [
+    ...extras.map(([k, v]) => [k, v] as const),
+    ...Object.entries(defined),
+    ["ref", ref] as const,
+  ];
   const text = `{${members
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
@@ -60,7 +64,11 @@ const consent = fc
       subjectRef: r.subjectRef,
       scopes: r.scopes,
       purposes: r.purposes,
-      recipients: r.includeAud ? [AUD, ...r.others.filter((o) => o !== AUD)] : r.others.length ? r.others : ["nobody"],
+      recipients: r.includeAud
+        ? [AUD, ...r.others.filter((o) => o !== AUD)]
+        : r.others.length
+          ? r.others
+          : ["nobody"],
       grantedAt: r.grantedAt,
       expiresAt: r.grantedAt + r.lifetime,
       method: r.method,

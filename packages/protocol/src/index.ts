@@ -3,7 +3,13 @@
 export { FORBIDDEN_HEADER_MEMBERS } from "./compact.ts";
 export { KeyTypeError, ProtocolError } from "./errors.ts";
 export { newConsentId, newMessageId, newReferralId } from "./ids.ts";
-export { type OpenContext, type OpenResult, openEnvelope, type SignerKeyInfo, type VerifiedRefusal } from "./open.ts";
+export {
+  type OpenContext,
+  type OpenResult,
+  openEnvelope,
+  type SignerKeyInfo,
+  type VerifiedRefusal,
+} from "./open.ts";
 export * from "./problems.ts";
 export {
   type BodyContext,
@@ -17,5 +23,5 @@ export {
   validateBody,
   validateClaims,
 } from "./schemas.ts";
-export { type RecipientKey, type SealOptions, type Sealed, type SigningKey, sealEnvelope } from "./seal.ts";
+export { type RecipientKey, type Sealed, type SealOptions, type SigningKey, sealEnvelope } from "./seal.ts";
 export * from "./types.ts";

@@ -31,7 +31,9 @@ export function isOkpKey(key: unknown, crv: OkpCurve, type: "public" | "private"
 export function isPublicOkpJwk(jwk: unknown, crv: OkpCurve): jwk is JWK {
   if (typeof jwk !== "object" || jwk === null || isCryptoKey(jwk) || isKeyObject(jwk)) return false;
   const j = jwk as Record<string, unknown>;
-  return j.kty === "OKP" && j.crv === crv && typeof j.x === "string" && X_PATTERN.test(j.x) && j.d === undefined;
+  return (
+    j.kty === "OKP" && j.crv === crv && typeof j.x === "string" && X_PATTERN.test(j.x) && j.d === undefined
+  );
 }
 
 export interface ImportedPublicKey {

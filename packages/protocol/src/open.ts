@@ -4,7 +4,13 @@
 import type { KeyObject } from "node:crypto";
 import { checkConsent } from "@refnet/consent";
 import { compactDecrypt, compactVerify, type JWK } from "jose";
-import { bytesToLatin1, decodeJsonObject, forbiddenMembers, isBase64url, type JsonObject } from "./compact.ts";
+import {
+  bytesToLatin1,
+  decodeJsonObject,
+  forbiddenMembers,
+  isBase64url,
+  type JsonObject,
+} from "./compact.ts";
 import { importPublicJwk, isOkpKey, isPublicOkpJwk } from "./keys.ts";
 import { PROBLEM_CODES, type ProblemCode } from "./problems.ts";
 import { validateBody, validateClaims } from "./schemas.ts";
@@ -47,7 +53,12 @@ export interface OpenContext {
   signerKey(kid: string): Promise<SignerKeyInfo | undefined>;
   /** Version of the trust list in force. */
   trustVersion(): number;
-  /** Fetches the newest trust list and applies it if acceptable (§6.4). Called at most once per message. */
+  /**
+   * Fetches the newest trust list and applies it if acceptable (§6.4). Called at most once per message,
+   * for an unknown signer (step 4) or a newer `tlv` (step 6). Unauthenticated input can trigger it, so
+   * the node may rate-limit it; it should throw only when the message is to be retried later (a
+   * throw propagates and the node must not acknowledge).
+   */
   refreshTrust?(): Promise<void>;
   /** True when (`iss`, `jti`) was already accepted (§2.8 step 7). */
   isReplay(iss: string, jti: string): Promise<boolean>;
@@ -81,11 +92,15 @@ type Refusal = Extract<OpenResult, { ok: false }>;
 const refuse = (step: number, code: ProblemCode, detail: string, verified?: VerifiedRefusal): Refusal =>
   verified ? { ok: false, code, detail, step, verified } : { ok: false, code, detail, step };
 
-const DECRYPT_OPTIONS = { keyManagementAlgorithms: [MSG_JWE_ALG], contentEncryptionAlgorithms: [MSG_JWE_ENC] };
+const DECRYPT_OPTIONS = {
+  keyManagementAlgorithms: [MSG_JWE_ALG],
+  contentEncryptionAlgorithms: [MSG_JWE_ENC],
+};
 const VERIFY_OPTIONS = { algorithms: [MSG_JWS_ALG] };
 const MAX_KID_LENGTH = 256;
 
-const isKid = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= MAX_KID_LENGTH;
+const isKid = (v: unknown): v is string =>
+  typeof v === "string" && v.length > 0 && v.length <= MAX_KID_LENGTH;
 
 /**
  * Runs docs/protocol.md §2.8 checks 1–8 on one envelope taken from `natsSubject`. Returns the verified
@@ -206,7 +221,12 @@ export async function openEnvelope(
     return refuse(6, PROBLEM_CODES.expired, "exp is more than 300 s in the past", verified);
   }
   if (c.iat >= c.exp || c.exp - c.iat > MAX_LIFETIME_SECONDS) {
-    return refuse(6, PROBLEM_CODES.claimsLifetime, "iat is not before exp, or the lifetime exceeds 14 days", verified);
+    return refuse(
+      6,
+      PROBLEM_CODES.claimsLifetime,
+      "iat is not before exp, or the lifetime exceeds 14 days",
+      verified,
+    );
   }
 
   // Step 7. Replay of (iss, jti).
@@ -219,7 +239,8 @@ export async function openEnvelope(
   // "__proto__") must still count as a member the consent does not allow.
   const body = validateBody(c.type, payload.body, { thid: c.thid, iat: c.iat });
   if (!body.ok) return refuse(8, body.code, body.detail, verified);
-  const revoked = c.consent !== undefined && ctx.consentRevoked ? await ctx.consentRevoked(c.consent.id, c.iss) : false;
+  const revoked =
+    c.consent !== undefined && ctx.consentRevoked ? await ctx.consentRevoked(c.consent.id, c.iss) : false;
   const consent = checkConsent(payload as unknown as MessageClaims, now, { revoked });
   if (!consent.ok) return refuse(8, consent.code, consent.detail, verified);
 
@@ -252,7 +273,8 @@ function checkInnerHeader(h: JsonObject): string | undefined {
 
 /** §2.8 step 4, the signer: known, active, and its key valid at `iat` (§1.5). */
 function checkSigner(signer: SignerKeyInfo | undefined, iat: number): Refusal | undefined {
-  if (!signer) return refuse(4, PROBLEM_CODES.trustUnknownSigner, "kid names no signing key in the trust list");
+  if (!signer)
+    return refuse(4, PROBLEM_CODES.trustUnknownSigner, "kid names no signing key in the trust list");
   if (signer.status !== "active") {
     return refuse(4, PROBLEM_CODES.trustSignerInactive, "the signing key's owner is not active");
   }
@@ -292,4 +314,3 @@ function verifiedRefusal(payload: JsonObject, provenSender: string): VerifiedRef
   if (typeof exp !== "number" || !Number.isSafeInteger(exp)) return undefined;
   return { iss: provenSender, jti, type, thid, exp };
 }
-

@@ -32,8 +32,10 @@ export function boundedText(min: number, max: number) {
       return;
     }
     const n = codePoints(s);
-    if (n < min) ctx.addIssue({ code: "too_small", origin: "string", minimum: min, inclusive: true, input: s });
-    else if (n > max) ctx.addIssue({ code: "too_big", origin: "string", maximum: max, inclusive: true, input: s });
+    if (n < min)
+      ctx.addIssue({ code: "too_small", origin: "string", minimum: min, inclusive: true, input: s });
+    else if (n > max)
+      ctx.addIssue({ code: "too_big", origin: "string", maximum: max, inclusive: true, input: s });
   });
 }
 

@@ -40,7 +40,9 @@ const freeForm = z.record(z.string(), z.unknown());
 // `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: often only the year of birth is known (§4.3).
 const partialDate = z.string().superRefine((s, ctx) => {
   const ok =
-    /^\d{4}$/.test(s) || /^\d{4}-(0[1-9]|1[0-2])$/.test(s) || (s.length === 10 && fullDate.safeParse(s).success);
+    /^\d{4}$/.test(s) ||
+    /^\d{4}-(0[1-9]|1[0-2])$/.test(s) ||
+    (s.length === 10 && fullDate.safeParse(s).success);
   if (!ok) ctx.addIssue({ code: "invalid_format", format: "partial-date", input: s });
 });
 
@@ -111,7 +113,11 @@ export const referralUpdateBodySchema = z
   .superRefine((b, ctx) => {
     // §4.7: an outcome only ends a referral; on arrival or progress it means nothing.
     if (b.outcome !== undefined && b.status !== "completed" && b.status !== "closed") {
-      ctx.addIssue({ code: "custom", path: ["outcome"], message: "outcome only with status completed or closed" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["outcome"],
+        message: "outcome only with status completed or closed",
+      });
     }
   });
 
@@ -178,7 +184,11 @@ export function validateBody(type: unknown, body: unknown, context: BodyContext 
   }
   const parsed = bodySchemas[type].safeParse(body);
   if (!parsed.success) {
-    return { ok: false, code: PROBLEM_CODES.bodyInvalid, detail: describeIssues(parsed.error.issues, "body") };
+    return {
+      ok: false,
+      code: PROBLEM_CODES.bodyInvalid,
+      detail: describeIssues(parsed.error.issues, "body"),
+    };
   }
   const invalid = crossCheck(type, parsed.data, context);
   if (invalid) return { ok: false, code: PROBLEM_CODES.bodyInvalid, detail: invalid };
@@ -189,7 +199,11 @@ function crossCheck(type: MessageType, body: unknown, { thid, iat }: BodyContext
   if (type === "referral.offer") {
     const { referral } = body as BodyByType["referral.offer"];
     if (thid !== undefined && referral.id !== thid) return "body.referral.id differs from thid";
-    if (iat !== undefined && referral.respondBy !== undefined && Date.parse(referral.respondBy) / 1000 <= iat) {
+    if (
+      iat !== undefined &&
+      referral.respondBy !== undefined &&
+      Date.parse(referral.respondBy) / 1000 <= iat
+    ) {
       return "body.referral.respondBy is not later than iat";
     }
   } else if (type === "consent.erased") {
@@ -221,7 +235,11 @@ export const claimsSchema = z
   .superRefine((c, ctx) => {
     // §5.1: consent cannot have been given after the message that carries it was sealed.
     if (c.consent !== undefined && c.consent.grantedAt > c.iat + CLOCK_SKEW_SECONDS) {
-      ctx.addIssue({ code: "custom", path: ["consent", "grantedAt"], message: "grantedAt is later than iat" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["consent", "grantedAt"],
+        message: "grantedAt is later than iat",
+      });
     }
   });
 

@@ -72,7 +72,10 @@ export async function sealEnvelope<T extends MessageType>(
   const envelope = await encryptJws(jws, opts.recipientKey.kid, recipientKey);
   // §2.5: a sender never publishes what the recipient refuses at step 1. ASCII, so length = bytes.
   if (envelope.length > MAX_ENVELOPE_BYTES) {
-    throw new ProtocolError(PROBLEM_CODES.envelopeTooLarge, `the envelope exceeds ${MAX_ENVELOPE_BYTES} bytes`);
+    throw new ProtocolError(
+      PROBLEM_CODES.envelopeTooLarge,
+      `the envelope exceeds ${MAX_ENVELOPE_BYTES} bytes`,
+    );
   }
   return { envelope, claims: claims as MessageClaims<T> };
 }
@@ -83,9 +86,12 @@ export async function sealEnvelope<T extends MessageType>(
  * was checked is byte for byte what is signed (a `Date`, `undefined` or `NaN` in the input cannot slip
  * past the checks by changing in serialization).
  */
-export function prepareClaims(msg: OutgoingMessage, opts: Omit<SealOptions, "signingKey" | "recipientKey"> & {
-  recipientKey: { kid: string };
-}): { json: string; claims: MessageClaims } {
+export function prepareClaims(
+  msg: OutgoingMessage,
+  opts: Omit<SealOptions, "signingKey" | "recipientKey"> & {
+    recipientKey: { kid: string };
+  },
+): { json: string; claims: MessageClaims } {
   const { nowSeconds } = opts;
   if (!Number.isSafeInteger(nowSeconds) || nowSeconds < 0) {
     throw new ProtocolError(PROBLEM_CODES.claimsInvalid, "nowSeconds must be a non-negative integer");
@@ -134,7 +140,11 @@ export async function signClaimsJson(json: string, signingKey: SigningKey): Prom
 }
 
 /** Encrypts an inner JWS (ASCII) to the recipient's key as the outer JWE of §2.4. */
-export async function encryptJws(jws: string, recipientKid: string, key: CryptoKey | KeyObject): Promise<string> {
+export async function encryptJws(
+  jws: string,
+  recipientKid: string,
+  key: CryptoKey | KeyObject,
+): Promise<string> {
   return new CompactEncrypt(encoder.encode(jws))
     .setProtectedHeader({
       alg: MSG_JWE_ALG,
@@ -160,6 +170,7 @@ async function resolveRecipientKey(recipient: RecipientKey): Promise<CryptoKey |
   const imported = await importPublicJwk(recipient.key as JWK, "X25519");
   // rkid binds the signature to this exact key (§8); a kid that names another key would make the
   // recipient look for the wrong private key.
-  if (imported.kid !== recipient.kid) throw new KeyTypeError("the recipient key's thumbprint differs from its kid");
+  if (imported.kid !== recipient.kid)
+    throw new KeyTypeError("the recipient key's thumbprint differs from its kid");
   return imported.key;
 }

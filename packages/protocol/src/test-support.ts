@@ -20,7 +20,12 @@ export interface TestVectors {
   keysNotBefore: number;
   orgs: Record<OrgId, { sig: VectorKey; enc: VectorKey }>;
   innerJws: { claimsJson: string; jws: string };
-  sealedEnvelope: { natsSubject: string; envelope: string; protectedHeader: Record<string, unknown>; claims: unknown };
+  sealedEnvelope: {
+    natsSubject: string;
+    envelope: string;
+    protectedHeader: Record<string, unknown>;
+    claims: unknown;
+  };
   appendixA: { natsSubject: string; envelope: string; jws: string; claimsJson: string };
 }
 
@@ -63,7 +68,13 @@ export interface TrustView {
 }
 
 export function signerInfo(org: OrgKeys, over: Partial<SignerKeyInfo> = {}): SignerKeyInfo {
-  return { orgId: org.orgId, status: "active", key: org.signingPublicJwk, notBefore: vectors.keysNotBefore, ...over };
+  return {
+    orgId: org.orgId,
+    status: "active",
+    key: org.signingPublicJwk,
+    notBefore: vectors.keysNotBefore,
+    ...over,
+  };
 }
 
 export function trustOf(version: number, ...signers: [string, SignerKeyInfo][]): TrustView {
@@ -161,7 +172,9 @@ export function testSubject(over: Partial<Subject> = {}): Subject {
 
 export const THID = "mf_hhT_cEMyDY2bkok51ug";
 
-export function testOffer(over: Partial<OutgoingMessage<"referral.offer">> = {}): OutgoingMessage<"referral.offer"> {
+export function testOffer(
+  over: Partial<OutgoingMessage<"referral.offer">> = {},
+): OutgoingMessage<"referral.offer"> {
   return {
     type: "referral.offer",
     aud: ALPHA,

@@ -60,7 +60,15 @@ export const REFERRAL_STATES = [
 export type ReferralState = (typeof REFERRAL_STATES)[number];
 
 // Consent (docs/protocol.md §5). The field map and the rules live in @refnet/consent.
-export const SCOPES = ["identity", "contact", "health", "protection", "legal", "family", "case_notes"] as const;
+export const SCOPES = [
+  "identity",
+  "contact",
+  "health",
+  "protection",
+  "legal",
+  "family",
+  "case_notes",
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const PURPOSES = [

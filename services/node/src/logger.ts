@@ -1,10 +1,11 @@
 // The node's logger. Logs never carry a person's data, a token or a key: request URLs lose their
 // query string (a GET GraphQL request carries its variables there) and credentials are redacted.
-import pino, { type Logger } from "pino";
+import pino, { type DestinationStream, type Logger } from "pino";
 import type { LogLevel } from "./config.ts";
 
-export function createLogger(opts: { level: LogLevel; orgId: string }): Logger {
-  return pino({
+export function createLogger(opts: { level: LogLevel; orgId: string; destination?: DestinationStream }): Logger {
+  return pino(
+    {
     level: opts.level,
     base: { org: opts.orgId },
     redact: {
@@ -29,5 +30,7 @@ export function createLogger(opts: { level: LogLevel; orgId: string }): Logger {
         id: req.id,
       }),
     },
-  });
+  },
+    opts.destination,
+  );
 }

@@ -30,8 +30,6 @@ export async function buildServer(ctx: AppContext): Promise<NodeServer> {
   const app = Fastify({
     loggerInstance: ctx.logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    // GraphQL errors are answered by yoga; what reaches fastify's own handler is logged by name only.
-    disableRequestLogging: false,
     return503OnClosing: true,
   });
   const yoga = createGraphQL(ctx);

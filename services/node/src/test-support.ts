@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestNetworkTrust, type PartnerRole } from "@refnet/trust";
+import { sql } from "kysely";
 import pino from "pino";
 import { createStaff, type Role, type Staff } from "./auth.ts";
 import { type Config, loadConfig } from "./config.ts";
@@ -130,8 +131,8 @@ export async function createTestWorld(opts: { orgs?: typeof TEST_ORGS } = {}): P
         .selectFrom("outbox")
         .selectAll()
         .where("status", "=", "pending")
-        .orderBy("created_at")
-        .orderBy("jti")
+        // Insertion order (SQLite rowid): rows written in the same millisecond keep their order.
+        .orderBy(sql`rowid`)
         .execute();
       for (const row of rows) {
         const dst = nodes.get(row.aud);

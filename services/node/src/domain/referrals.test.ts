@@ -293,6 +293,7 @@ describe("the whole flow, on both sides", () => {
 
     await reader;
     expect(seen.map((e) => e.kind)).toEqual([
+      "created",
       "sent",
       "delivered",
       "accepted",

@@ -2,27 +2,35 @@
 // in `extensions.code`; GraphQL's own errors (syntax, validation, limits, bad variables) pass as they
 // are; anything else is masked as "Unexpected error." and logged without its message, which could
 // hold a person's data (a constraint violation echoing a value, say).
-import { GraphQLError } from "graphql";
-import type { MaskError } from "graphql-yoga";
+import type { GraphQLError } from "graphql";
+import { createGraphQLError, type MaskError } from "graphql-yoga";
 import type { Logger } from "pino";
 import { AppError } from "../errors.ts";
 
+/**
+ * Realm-safe: graphql's CommonJS and ESM builds each have their own GraphQLError class, and a library
+ * may load the other one (graphql-armor is CommonJS), so `instanceof` is not reliable here.
+ */
+export function isGraphQLError(e: unknown): e is GraphQLError {
+  return e instanceof Error && Object.prototype.toString.call(e) === "[object GraphQLError]";
+}
+
 function unwrap(error: unknown): unknown {
   let e = error;
-  while (e instanceof GraphQLError && e.originalError) e = e.originalError;
+  while (isGraphQLError(e) && e.originalError) e = e.originalError;
   return e;
 }
 
 export function createMaskError(logger: Logger): MaskError {
   return (error: unknown, message: string) => {
     const cause = unwrap(error);
-    const located = error instanceof GraphQLError ? error : undefined;
+    const located = isGraphQLError(error) ? error : undefined;
     const where = {
       ...(located?.nodes ? { nodes: located.nodes } : {}),
       ...(located?.path ? { path: located.path } : {}),
     };
     if (cause instanceof AppError) {
-      return new GraphQLError(cause.message, {
+      return createGraphQLError(cause.message, {
         ...where,
         extensions: {
           code: cause.code,
@@ -30,7 +38,7 @@ export function createMaskError(logger: Logger): MaskError {
         },
       });
     }
-    if (cause instanceof GraphQLError) return withoutValues(error as GraphQLError);
+    if (isGraphQLError(cause)) return withoutValues(error as GraphQLError);
     logger.error(
       {
         err: describe(cause),
@@ -38,7 +46,7 @@ export function createMaskError(logger: Logger): MaskError {
       },
       "unexpected error in a GraphQL operation",
     );
-    return new GraphQLError(message, { ...where, extensions: { code: "INTERNAL_SERVER_ERROR" } });
+    return createGraphQLError(message, { ...where, extensions: { code: "INTERNAL_SERVER_ERROR" } });
   };
 }
 
@@ -69,7 +77,7 @@ export function describe(err: unknown): { name: string; code?: string; frames?: 
 export function withoutValues(error: GraphQLError): GraphQLError {
   const message = stripValues(error.message, error.originalError);
   if (message === error.message) return error;
-  return new GraphQLError(message, {
+  return createGraphQLError(message, {
     ...(error.nodes ? { nodes: error.nodes } : {}),
     ...(error.path ? { path: error.path } : {}),
     extensions: error.extensions,
@@ -92,7 +100,10 @@ function stripValues(message: string, original: Error | undefined): string {
 
 function stripReason(reason: string): string {
   return reason
-    .replace(/Value "[^"]*" does not exist in "([A-Za-z_][A-Za-z0-9_]*)" enum\./g, 'The value is not one of the "$1" enum values.')
+    .replace(
+      /Value "[^"]*" does not exist in "([A-Za-z_][A-Za-z0-9_]*)" enum\./g,
+      'The value is not one of the "$1" enum values.',
+    )
     .replace(/\b(cannot represent [^:]*value): [^;]*/g, "$1.")
     .replace(/^(Expected value of type "[^"]+"), found [^;]*/, "$1, found another value.");
 }

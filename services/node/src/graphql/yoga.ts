@@ -2,8 +2,8 @@
 // is parsed, query limits from graphql-armor, masked errors, GraphiQL only when configured.
 import { readFileSync } from "node:fs";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
-import { GraphQLError } from "graphql";
 import {
+  createGraphQLError,
   createSchema,
   createYoga,
   type Plugin,
@@ -73,7 +73,7 @@ function authPlugin(app: AppContext): Plugin<Record<string, unknown>, ServerCont
         if (!(err instanceof AppError)) throw err;
         setResult({
           errors: [
-            new GraphQLError(err.message, {
+            createGraphQLError(err.message, {
               extensions: {
                 code: err.code,
                 http: { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="refnet"' } },
