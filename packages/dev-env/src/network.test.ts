@@ -77,10 +77,10 @@ describe("TestNetwork in-process on SQLite", () => {
       expect(n.ctx).toBeDefined();
       expect(n.graphqlUrl).toBe(`${n.url}/graphql`);
       expect(await readyz(n.url)).toBe(200);
-      const res = await net.gql<{ me: { username: string; role: string }; organization: Record<string, string> }>(
-        org.orgId,
-        ME,
-      );
+      const res = await net.gql<{
+        me: { username: string; role: string };
+        organization: Record<string, string>;
+      }>(org.orgId, ME);
       expect(res.data?.me).toEqual({ username: "admin", role: "ADMIN" });
       expect(res.data?.organization).toEqual({
         orgId: org.orgId,
@@ -118,7 +118,10 @@ describe("TestNetwork in-process on SQLite", () => {
     expect(await readyz(net.node("shelter-alpha").url)).toBe(0);
 
     const id = await sendOne(net);
-    await net.waitFor(async () => (await net.streamMessageCount()) > 0, { timeoutMs: 10_000, what: "envelope" });
+    await net.waitFor(async () => (await net.streamMessageCount()) > 0, {
+      timeoutMs: 10_000,
+      what: "envelope",
+    });
     const raw = await net.readRawStream();
     expect(raw.length).toBeGreaterThan(0);
     for (const m of raw) {
@@ -136,7 +139,10 @@ describe("TestNetwork in-process on SQLite", () => {
       what: "delivered at the origin",
     });
     expect(await statusOn(net, "shelter-alpha", id)).toBe("DELIVERED");
-    await net.waitFor(async () => (await net.streamMessageCount()) === 0, { timeoutMs: 10_000, what: "acked" });
+    await net.waitFor(async () => (await net.streamMessageCount()) === 0, {
+      timeoutMs: 10_000,
+      what: "acked",
+    });
   });
 
   it("keeps working across a broker restart", async () => {
@@ -163,7 +169,9 @@ describe("TestNetwork directories", () => {
     const foreign = await mkdtemp(join(tmpdir(), "refnet-foreign-"));
     await writeFile(join(foreign, "precious.txt"), "keep me");
     try {
-      const err = await TestNetwork.start({ orgs: ORGS.slice(0, 1), rootDir: foreign }).catch((e: unknown) => e);
+      const err = await TestNetwork.start({ orgs: ORGS.slice(0, 1), rootDir: foreign }).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(DevEnvError);
       expect(await readFile(join(foreign, "precious.txt"), "utf8")).toBe("keep me");
     } finally {
@@ -238,7 +246,12 @@ describe.skipIf(!postgresUrl)("TestNetwork on PostgreSQL", () => {
 describe("TestNetwork with node processes", () => {
   let net: TestNetwork;
   beforeAll(async () => {
-    net = await TestNetwork.start({ network: "dev-env-proc", orgs: ORGS, nodeMode: "process", logLevel: "info" });
+    net = await TestNetwork.start({
+      network: "dev-env-proc",
+      orgs: ORGS,
+      nodeMode: "process",
+      logLevel: "info",
+    });
   }, 120_000);
   afterAll(async () => {
     await net?.stop();

@@ -269,7 +269,10 @@ export class TestNetwork {
         nodeStartTimeoutMs: opts.nodeStartTimeoutMs ?? 60_000,
         nodeOverrides: opts.nodeOverrides,
       });
-      await Promise.all([...slots.keys()].map((orgId) => net!.startNode(orgId)));
+      // allSettled, not all: a node still starting when another fails must be stopped too.
+      const results = await Promise.allSettled([...slots.keys()].map((orgId) => net!.startNode(orgId)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
       return net;
     } catch (err) {
       if (net) {
@@ -627,9 +630,12 @@ export class TestNetwork {
       s.readyMs = performance.now() - t0;
     } catch (err) {
       await killHard(proc);
+      // The log goes when a temp network is cleaned up, so its end travels with the error. Node logs
+      // carry no personal data (house rule), and a start-up failure is about config, keys or the db.
+      const tail = await logTail(s.logFile, 20);
       throw new DevEnvError(
         "ERR_NODE_START",
-        `node ${s.org.orgId} did not become ready: ${(err as Error).message} (log: ${s.logFile})`,
+        `node ${s.org.orgId} did not become ready: ${(err as Error).message}\n--- ${s.logFile} ---\n${tail}`,
         { cause: err },
       );
     }
@@ -644,6 +650,14 @@ export class TestNetwork {
     } finally {
       await nc.close();
     }
+  }
+}
+
+async function logTail(file: string, lines: number): Promise<string> {
+  try {
+    return (await readFile(file, "utf8")).trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
   }
 }
 

@@ -14,7 +14,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<string> {
+async function serve(
+  handler: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+): Promise<string> {
   server = createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => {
@@ -89,9 +91,10 @@ describe("subscribeSse", () => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.flushHeaders();
     });
-    const err = await subscribeSse({ url, query: "subscription { n }", connectTimeoutMs: 200 }, () => {}).catch(
-      (e: unknown) => e,
-    );
+    const err = await subscribeSse(
+      { url, query: "subscription { n }", connectTimeoutMs: 200 },
+      () => {},
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DevEnvError);
     expect((err as DevEnvError).code).toBe("ERR_HTTP");
   });

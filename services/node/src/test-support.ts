@@ -1,11 +1,13 @@
 // Test support (used by *.test.ts only): real nodes on SQLite in a temp dir, trusting a real signed
 // test network trust list, with real key stores. Messages can be carried from one node's outbox to
 // another's inbox consumer without a broker, so the whole referral flow runs in one process.
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestNetworkTrust, type PartnerRole } from "@refnet/trust";
+import { createTestNetworkTrust, type PartnerRole, trustListDigest } from "@refnet/trust";
 import { sql } from "kysely";
+import pg from "pg";
 import pino from "pino";
 import { createStaff, type Role, type Staff } from "./auth.ts";
 import { type Config, loadConfig } from "./config.ts";
@@ -63,8 +65,30 @@ export interface TestWorld {
 
 export const silentLogger = () => pino({ level: "silent" });
 
-export async function createTestWorld(opts: { orgs?: typeof TEST_ORGS } = {}): Promise<TestWorld> {
+/** The databases the tests run on: SQLite always, PostgreSQL when REFNET_TEST_POSTGRES_URL is set. */
+export const TEST_DATABASES: { name: string; postgresUrl?: string }[] = [
+  { name: "SQLite" },
+  ...(process.env.REFNET_TEST_POSTGRES_URL
+    ? [{ name: "PostgreSQL", postgresUrl: process.env.REFNET_TEST_POSTGRES_URL }]
+    : []),
+];
+
+async function withAdmin<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function createTestWorld(
+  opts: { orgs?: typeof TEST_ORGS; postgresUrl?: string } = {},
+): Promise<TestWorld> {
   const dir = await mkdtemp(join(tmpdir(), "refnet-node-test-"));
+  const run = randomBytes(4).toString("hex");
+  const pgDatabases: string[] = [];
   const clock = new TestClock(Date.now());
   const orgs = opts.orgs ?? TEST_ORGS;
   const trust = await createTestNetworkTrust({ network: NETWORK, orgs });
@@ -73,6 +97,12 @@ export async function createTestWorld(opts: { orgs?: typeof TEST_ORGS } = {}): P
   const nodes = new Map<string, AppContext>();
   const seqs = new Map<string, number>();
 
+  const databaseUrl = (orgId: string): Record<string, string> => {
+    if (!opts.postgresUrl) return {};
+    const url = new URL(opts.postgresUrl);
+    url.pathname = `/refnet_t_${run}_${orgId.replaceAll("-", "_")}`;
+    return { REFNET_DATABASE_URL: url.toString() };
+  };
   const config = (orgId: string, env: Record<string, string> = {}) =>
     loadConfig(
       {
@@ -80,7 +110,10 @@ export async function createTestWorld(opts: { orgs?: typeof TEST_ORGS } = {}): P
         REFNET_NETWORK: NETWORK,
         REFNET_DATA_DIR: join(dir, orgId),
         REFNET_TRUST_GENESIS: genesisFile,
+        // Pinned, as a real installation should be (docs/protocol.md §6.5).
+        REFNET_TRUST_GENESIS_SHA256: trustListDigest(trust.signed),
         REFNET_LOG_LEVEL: "silent",
+        ...databaseUrl(orgId),
         ...env,
       },
       dir,
@@ -103,6 +136,13 @@ export async function createTestWorld(opts: { orgs?: typeof TEST_ORGS } = {}): P
     },
     async prepare(orgId, env = {}) {
       const cfg = config(orgId, env);
+      if (opts.postgresUrl && cfg.database.kind === "postgres") {
+        const name = new URL(cfg.database.url).pathname.slice(1);
+        if (!pgDatabases.includes(name)) {
+          await withAdmin(opts.postgresUrl, (c) => c.query(`create database ${name}`));
+          pgDatabases.push(name);
+        }
+      }
       const keys = trust.orgKeys[orgId];
       if (!keys) throw new Error(`no keys for ${orgId}`);
       await writeKeyFile(
@@ -131,8 +171,10 @@ export async function createTestWorld(opts: { orgs?: typeof TEST_ORGS } = {}): P
         .selectFrom("outbox")
         .selectAll()
         .where("status", "=", "pending")
-        // Insertion order (SQLite rowid): rows written in the same millisecond keep their order.
-        .orderBy(sql`rowid`)
+        // Insertion order (SQLite rowid; PostgreSQL: the inserting transaction), so that rows written in
+        // the same millisecond keep their order.
+        .orderBy(src.dialect === "sqlite" ? sql`rowid` : sql`xmin::text::bigint`)
+        .orderBy("created_at")
         .execute();
       for (const row of rows) {
         const dst = nodes.get(row.aud);
@@ -164,6 +206,12 @@ export async function createTestWorld(opts: { orgs?: typeof TEST_ORGS } = {}): P
         await ctx.close();
       }
       nodes.clear();
+      if (opts.postgresUrl) {
+        const adminUrl = opts.postgresUrl;
+        await withAdmin(adminUrl, async (c) => {
+          for (const name of pgDatabases) await c.query(`drop database if exists ${name} with (force)`);
+        });
+      }
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -7,6 +7,9 @@ import { TRUST_LIST_KEY } from "@refnet/protocol";
 import {
   type AcceptResult,
   acceptTrustList,
+  type GenesisPin,
+  parseTrustList,
+  restoreTrustList,
   type SignedTrustList,
   type TrustList,
   trustListDigest,
@@ -61,8 +64,7 @@ export class TrustStore implements TrustState {
       // What we stored we accepted before; re-verify its own signatures so a tampered database row
       // cannot slip in a list. Expiry is not a reason to refuse it here: an expired list freezes the
       // node (isExpired) until a fresh one arrives, it does not stop it from starting.
-      const stored = JSON.parse(row.value) as SignedTrustList;
-      const res = await verifyGenesis(stored, undefined, nowS, { allowExpired: true });
+      const res = await restoreTrustList(row.value);
       if (!res.ok) {
         throw new Error(`the trust list stored in the database does not verify (${res.code}): ${res.detail}`);
       }
@@ -78,11 +80,17 @@ export class TrustStore implements TrustState {
     } catch {
       throw new Error("REFNET_TRUST_GENESIS does not hold a JSON trust list");
     }
-    const res = await verifyGenesis(
-      signed,
-      deps.genesisSha256 ? { sha256: deps.genesisSha256 } : undefined,
-      nowS,
-    );
+    // Without a digest pin, the file the admins handed over out of band is itself the pin: its own
+    // admins and threshold must have signed it.
+    let pin: GenesisPin;
+    if (deps.genesisSha256) {
+      pin = { sha256: deps.genesisSha256 };
+    } else {
+      const parsed = parseTrustList(signed);
+      if (!parsed.ok) throw new Error(`the genesis trust list is malformed (${parsed.code}): ${parsed.detail}`);
+      pin = { adminJwks: parsed.payload.admins.map((a) => a.jwk), threshold: parsed.payload.threshold };
+    }
+    const res = await verifyGenesis(signed, pin, nowS);
     if (!res.ok) throw new Error(`the genesis trust list was refused (${res.code}): ${res.detail}`);
     if (res.list.network !== deps.network) {
       throw new Error(`the genesis trust list is for network ${res.list.network}, not REFNET_NETWORK=${deps.network}`);

@@ -2,7 +2,7 @@
 // (UPPER_CASE enums, ISO date-times) and the domain (wire values, milliseconds) and hold no rules of
 // their own: those live in domain/ and auth.ts.
 import type { Consent, Subject as WireSubject } from "@refnet/protocol";
-import type { TrustListPartner } from "@refnet/trust";
+import { keyValidAt, type TrustList, type TrustListPartner } from "@refnet/trust";
 import { requireRole, type Staff as StaffRecord } from "../auth.ts";
 import { consentTimeMs } from "../domain/consent-time.ts";
 import { listQuarantine, listReferrals } from "../domain/queries.ts";
@@ -47,6 +47,15 @@ import { DateTimeScalar, JSONScalar, toIso, toMs } from "./scalars.ts";
 
 function toGqlStaff(s: StaffRecord): GqlStaff {
   return { id: s.id, username: s.username, displayName: s.displayName, role: roleEnum.toGql(s.role) };
+}
+
+/** RFC 7638 thumbprints (kids) of the partner's keys valid now, as schema.graphql promises. */
+function keysInForce(list: TrustList, orgId: string, nowMs: number): string[] {
+  const t = Math.floor(nowMs / 1000);
+  return list
+    .fingerprints(orgId)
+    .filter((k) => keyValidAt(k, t))
+    .map((k) => k.kid);
 }
 
 function toGqlPartner(p: TrustListPartner, fingerprints: string[]): GqlPartner {
@@ -175,7 +184,7 @@ export const resolvers: Resolvers = {
         .filter((p) => includeInactive || p.status === "active")
         .filter((p) => !wantRole || p.roles.includes(wantRole))
         .filter((p) => !wantCountry || p.country.toUpperCase() === wantCountry)
-        .map((p) => toGqlPartner(p, list.fingerprints(p.orgId)));
+        .map((p) => toGqlPartner(p, keysInForce(list, p.orgId, app.clock.now())));
     },
 
     referrals: async (_p, { filter, first, after }, { app }) => {
@@ -295,7 +304,7 @@ export const resolvers: Resolvers = {
       const other = r.direction === "outgoing" ? r.destinationOrgId : r.originOrgId;
       const list = app.trust.current();
       const p = list.partner(other);
-      return p ? toGqlPartner(p, list.fingerprints(p.orgId)) : null;
+      return p ? toGqlPartner(p, keysInForce(list, p.orgId, app.clock.now())) : null;
     },
     urgency: (r) => urgencyEnum.toGql(r.urgency),
     services: (r) => r.services.map((s) => serviceEnum.toGql(s)),
