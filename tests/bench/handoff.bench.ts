@@ -177,7 +177,7 @@ async function handoffs() {
       await Promise.all(Array.from({ length: 20 }, () => sendOne().then((r) => delivered.wait(r.id))));
 
       // Flat out: a fixed number of caseworker sessions sending back to back.
-      const concurrency = 16;
+      const concurrency = Number(args.get("concurrency") ?? 64);
       let next = 0;
       const tFlat = performance.now();
       await Promise.all(

@@ -19,6 +19,19 @@ export interface Managed {
   hasExited(): boolean;
 }
 
+// A test runner that exits (or crashes) without calling stop() must not leave servers behind. One
+// process-wide "exit" hook for all children, rather than one listener each, which would trip Node's
+// listener-leak warning in a process that runs many networks.
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const child of live) child.kill("SIGKILL");
+  });
+}
+
 export function spawnLogged(command: string, args: string[], opts: SpawnLoggedOptions): Managed {
   const fd = openSync(opts.logFile, "a", 0o600);
   let child: ChildProcess;
@@ -34,16 +47,13 @@ export function spawnLogged(command: string, args: string[], opts: SpawnLoggedOp
     closeSync(fd);
   }
   let done = false;
-  // A test runner that exits (or crashes) without calling stop() must not leave servers behind.
-  const onExit = () => {
-    if (!done) child.kill("SIGKILL");
-  };
-  process.on("exit", onExit);
+  live.add(child);
+  installExitHook();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       if (done) return;
       done = true;
-      process.removeListener("exit", onExit);
+      live.delete(child);
       resolve({ code, signal });
     };
     child.once("exit", finish);

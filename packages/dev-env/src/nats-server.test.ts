@@ -1,7 +1,9 @@
 // Against the real nats-server binary: start, stop, kill, restart on the same port with the same
 // JetStream store, and the failure modes a test run can meet (missing binary, port taken).
+
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -166,6 +168,39 @@ describe("NatsServer", () => {
     } finally {
       for (const sock of sockets) sock.destroy();
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
+  it("is killed when the process that started it exits without stopping it", async () => {
+    const script = `
+      import { NatsServer } from ${JSON.stringify(new URL("./nats-server.ts", import.meta.url).pathname)};
+      const s = await NatsServer.start();
+      console.log(JSON.stringify({ pid: s.pid, dir: s.dir }));
+      process.exit(0);
+    `;
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "--input-type=module", "-e", script],
+        { timeout: 30_000 },
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      );
+    });
+    const { pid, dir } = JSON.parse(out.trim().split("\n").pop()!) as { pid: number; dir: string };
+    try {
+      await waitFor(
+        () => {
+          try {
+            process.kill(pid, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        { timeoutMs: 5_000, what: "the orphaned nats-server to be gone" },
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -583,10 +583,29 @@ export class TestNetwork {
     const config = loadConfig(s.env, REPO_ROOT);
     const t0 = performance.now();
     const running = await startNodeInProcess(config, this.nodeOverrides?.(s.org.orgId));
-    s.readyMs = performance.now() - t0;
     s.inProcess = running;
     s.url = running.url;
     s.graphqlUrl = running.graphqlUrl;
+    // startNode returns once it listens; NATS and the trust list come up just after. Tests start from
+    // a ready node, the same as in process mode.
+    try {
+      await waitFor(() => readyzOk(s.url), {
+        timeoutMs: this.nodeStartTimeoutMs,
+        intervalMs: 25,
+        what: `node ${s.org.orgId} /readyz`,
+      });
+    } catch (err) {
+      s.inProcess = undefined;
+      await running.stop().catch(() => undefined);
+      throw new DevEnvError(
+        "ERR_NODE_START",
+        `node ${s.org.orgId} did not become ready: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    s.readyMs = performance.now() - t0;
     if (s.token === undefined) s.token = await createAdmin(running.ctx.db, s.org);
   }
 
@@ -603,21 +622,24 @@ export class TestNetwork {
       }
     }
     const t0 = performance.now();
-    const proc = spawnLogged(process.execPath, ["--import", "tsx", "services/node/src/main.ts"], {
-      cwd: REPO_ROOT,
-      env: { ...inheritedEnv(), ...s.env },
-      logFile: s.logFile,
-      detached: this.detached,
-    });
+    const nodeArgs = (process.env.REFNET_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    const proc = spawnLogged(
+      process.execPath,
+      [...nodeArgs, "--import", "tsx", "services/node/src/main.ts"],
+      {
+        cwd: REPO_ROOT,
+        env: { ...inheritedEnv(), ...s.env },
+        logFile: s.logFile,
+        detached: this.detached,
+      },
+    );
     s.process = proc;
     try {
       await waitFor(
         async () => {
           if (proc.hasExited())
             throw new DevEnvError("ERR_NODE_START", `node ${s.org.orgId} exited during start`);
-          const res = await fetch(`${s.url}/readyz`, { signal: AbortSignal.timeout(2_000) });
-          await res.body?.cancel();
-          return res.status === 200;
+          return readyzOk(s.url);
         },
         {
           timeoutMs: this.nodeStartTimeoutMs,
@@ -651,6 +673,12 @@ export class TestNetwork {
       await nc.close();
     }
   }
+}
+
+async function readyzOk(url: string): Promise<boolean> {
+  const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+  await res.body?.cancel();
+  return res.status === 200;
 }
 
 async function logTail(file: string, lines: number): Promise<string> {

@@ -20,7 +20,9 @@ let token: string;
 
 beforeAll(async () => {
   world = await createTestWorld();
-  node = await world.node(ORIGIN, { logger: createLogger({ level: "debug", orgId: ORIGIN, destination: sink }) });
+  node = await world.node(ORIGIN, {
+    logger: createLogger({ level: "debug", orgId: ORIGIN, destination: sink }),
+  });
   app = await buildServer(node);
   token = (await world.staff(node)).token;
 });

@@ -3,34 +3,38 @@
 import pino, { type DestinationStream, type Logger } from "pino";
 import type { LogLevel } from "./config.ts";
 
-export function createLogger(opts: { level: LogLevel; orgId: string; destination?: DestinationStream }): Logger {
+export function createLogger(opts: {
+  level: LogLevel;
+  orgId: string;
+  destination?: DestinationStream;
+}): Logger {
   return pino(
     {
-    level: opts.level,
-    base: { org: opts.orgId },
-    redact: {
-      paths: [
-        "req.headers.authorization",
-        "req.headers.cookie",
-        "headers.authorization",
-        "headers.cookie",
-        "authorization",
-        "*.authorization",
-        "token",
-        "*.token",
-        "password",
-        "*.password",
-      ],
-      censor: "[redacted]",
+      level: opts.level,
+      base: { org: opts.orgId },
+      redact: {
+        paths: [
+          "req.headers.authorization",
+          "req.headers.cookie",
+          "headers.authorization",
+          "headers.cookie",
+          "authorization",
+          "*.authorization",
+          "token",
+          "*.token",
+          "password",
+          "*.password",
+        ],
+        censor: "[redacted]",
+      },
+      serializers: {
+        req: (req: { method?: string; url?: string; id?: string }) => ({
+          method: req.method,
+          url: typeof req.url === "string" ? req.url.split("?")[0] : undefined,
+          id: req.id,
+        }),
+      },
     },
-    serializers: {
-      req: (req: { method?: string; url?: string; id?: string }) => ({
-        method: req.method,
-        url: typeof req.url === "string" ? req.url.split("?")[0] : undefined,
-        id: req.id,
-      }),
-    },
-  },
     opts.destination,
   );
 }

@@ -61,6 +61,8 @@ export interface ReferralEventTable {
  */
 export interface OutboxTable {
   jti: string;
+  /** Strictly increasing per node: the publishing order (migration 002). */
+  seq: number | null;
   aud: string;
   subject: string;
   type: string;

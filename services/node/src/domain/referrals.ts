@@ -227,7 +227,8 @@ export async function draftReferral(
   if (grantedAt > now + GRANTED_AT_SKEW_MS) {
     throw new InvalidInputError("The consent cannot have been granted in the future.");
   }
-  if (grantedAt >= d.consent.expiresAt) {
+  // Compared in whole seconds, as the consent travels (docs/protocol.md §5.1: grantedAt < expiresAt).
+  if (consentTime(grantedAt) >= consentTime(d.consent.expiresAt)) {
     throw new InvalidInputError("The consent must expire after it was granted.");
   }
   if (d.respondBy != null && d.respondBy <= now) {

@@ -26,7 +26,28 @@ export interface OutboxEnqueuerDeps {
 }
 
 export class OutboxEnqueuer implements MessageEnqueuer {
+  #lastSeq: number | undefined;
+
   constructor(private readonly deps: OutboxEnqueuerDeps) {}
+
+  /**
+   * The next publishing position. One node process writes its outbox, so an in-process counter,
+   * started above the highest stored value and never below the clock (in microseconds), is strictly
+   * increasing across restarts too. Messages about one referral are written under that referral's row
+   * lock, so their order here is their order of commit.
+   */
+  async #nextSeq(trx: Transaction<Database> | Kysely<Database>, now: number): Promise<number> {
+    if (this.#lastSeq === undefined) {
+      const row = await trx
+        .selectFrom("outbox")
+        .select((eb) => eb.fn.max("seq").as("max"))
+        .executeTakeFirst();
+      // Another enqueue may have started the counter while this one awaited: keep the larger.
+      this.#lastSeq = Math.max(this.#lastSeq ?? 0, Number(row?.max ?? 0));
+    }
+    this.#lastSeq = Math.max(this.#lastSeq + 1, now * 1000);
+    return this.#lastSeq;
+  }
 
   async enqueue(trx: Transaction<Database> | Kysely<Database>, msg: OutgoingMessage): Promise<MessageClaims> {
     const now = this.deps.clock.now();
@@ -50,10 +71,12 @@ export class OutboxEnqueuer implements MessageEnqueuer {
       trustVersion: list.version,
       nowSeconds: nowS,
     });
+    const seq = await this.#nextSeq(trx, now);
     await trx
       .insertInto("outbox")
       .values({
         jti: claims.jti,
+        seq,
         aud: claims.aud,
         subject: inboxSubject(this.deps.network, claims.aud),
         type: claims.type,
@@ -187,8 +210,7 @@ export class OutboxRelay {
       .selectFrom("outbox")
       .select(["jti", "aud", "subject", "envelope", "attempts", "next_attempt_at", "expires_at", "type"])
       .where("status", "=", "pending")
-      .orderBy("created_at")
-      .orderBy("jti")
+      .orderBy("seq")
       .limit(this.deps.batchSize ?? 256)
       .execute();
     const blocked = new Set<string>();

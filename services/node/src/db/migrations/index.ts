@@ -2,7 +2,9 @@
 // that has run is never edited (the Migrator refuses a history that changed).
 import type { Migration } from "kysely";
 import * as m001 from "./001-initial.ts";
+import * as m002 from "./002-outbox-order.ts";
 
 export const migrations: Record<string, Migration> = {
   "001-initial": m001,
+  "002-outbox-order": m002,
 };
