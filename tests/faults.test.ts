@@ -52,7 +52,10 @@ describe("faults", () => {
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) ids.push(await sendReferral(net, SHELTER_A));
     // Published and waiting on the broker as ciphertext; nothing is delivered yet.
-    await net.waitFor(async () => (await net!.streamMessageCount()) === 12, { timeoutMs: 10_000, what: "12 in stream" });
+    await net.waitFor(async () => (await net!.streamMessageCount()) === 12, {
+      timeoutMs: 10_000,
+      what: "12 in stream",
+    });
     for (const id of ids) expect(await statusOf(net, ORIGIN, id)).toBe("SENT");
 
     await net.startNode(SHELTER_A);

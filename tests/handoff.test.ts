@@ -12,6 +12,7 @@ import {
   ORIGIN,
   PERSON,
   PROGRESS,
+  type ReferralView,
   SHELTER_A,
   SHELTER_B,
   sendReferral,
@@ -51,7 +52,7 @@ describe.each(databases)("referral handoff on $name", ({ database }) => {
     await waitForStatus(net, id, "DELIVERED", [ORIGIN, SHELTER_A]);
 
     const incoming = await net.gql(SHELTER_A, GET, { id });
-    const r = (incoming.data as { referral: Record<string, any> }).referral;
+    const r = (incoming.data as { referral: ReferralView }).referral;
     expect(r.direction).toBe("INCOMING");
     expect(r.originOrgId).toBe(ORIGIN);
     expect(r.subject.givenName).toBe(PERSON.givenName);
@@ -69,11 +70,19 @@ describe.each(databases)("referral handoff on $name", ({ database }) => {
     await net.gql(SHELTER_A, PROGRESS, { id, status: "COMPLETED", outcome: "SUCCESSFUL" });
     await waitForStatus(net, id, "COMPLETED", [ORIGIN, SHELTER_A]);
 
-    const origin = (await net.gql(ORIGIN, GET, { id })).data as { referral: Record<string, any> };
+    const origin = (await net.gql(ORIGIN, GET, { id })).data as { referral: ReferralView };
     expect(origin.referral.outcome).toBe("SUCCESSFUL");
-    const kinds = origin.referral.timeline.map((e: { kind: string }) => e.kind);
+    const kinds = origin.referral.timeline.map((e) => e.kind);
     expect(kinds).toEqual(
-      expect.arrayContaining(["created", "sent", "delivered", "accepted", "arrived", "in_progress", "completed"]),
+      expect.arrayContaining([
+        "created",
+        "sent",
+        "delivered",
+        "accepted",
+        "arrived",
+        "in_progress",
+        "completed",
+      ]),
     );
     // The other shelter never heard of it.
     const other = await net.gql(SHELTER_B, GET, { id });
@@ -117,7 +126,9 @@ describe.each(databases)("referral handoff on $name", ({ database }) => {
     }
     for (const m of raw) {
       // Every message is a compact JWE and nothing else.
-      expect(Buffer.from(m).toString("utf8")).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+      expect(Buffer.from(m).toString("utf8")).toMatch(
+        /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/,
+      );
     }
     await net.startNode(SHELTER_B);
     await waitForStatus(net, id, "DELIVERED", [ORIGIN, SHELTER_B]);

@@ -92,8 +92,32 @@ export function referralInput(destination: string, opts: { scopes?: string[]; re
 
 type Gql = TestNetwork["gql"];
 
+/** What the GET query returns. */
+export interface ReferralView {
+  id: string;
+  direction: string;
+  status: string;
+  originOrgId: string;
+  destinationOrgId: string;
+  declineReason: string | null;
+  outcome: string | null;
+  subject: {
+    ref: string;
+    givenName: string | null;
+    familyName: string | null;
+    phone: string | null;
+    notes: string | null;
+  };
+  consent: { id: string; scopes: string[]; purposes: string[]; recipients: string[] };
+  timeline: { kind: string; status: string; actorOrgId: string; at: string }[];
+}
+
 /** Drafts and sends a referral from ORIGIN; returns its id. */
-export async function sendReferral(net: TestNetwork, destination: string, opts?: { scopes?: string[] }): Promise<string> {
+export async function sendReferral(
+  net: TestNetwork,
+  destination: string,
+  opts?: { scopes?: string[] },
+): Promise<string> {
   const gql: Gql = net.gql.bind(net);
   const draft = await gql(ORIGIN, DRAFT, { input: referralInput(destination, opts) });
   const id = (draft.data as { draftReferral: { id: string } }).draftReferral.id;

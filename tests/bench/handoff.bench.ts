@@ -44,7 +44,10 @@ async function cryptoCeiling() {
   });
   const list = await TrustList.create(fx.payload, fx.signed);
   const keysOf = async (org: string) => ({
-    sig: { kid: fx.orgKeys[org]!.sig.kid, key: (await importJWK(fx.orgKeys[org]!.sig.privateJwk, "EdDSA")) as CryptoKey },
+    sig: {
+      kid: fx.orgKeys[org]!.sig.kid,
+      key: (await importJWK(fx.orgKeys[org]!.sig.privateJwk, "EdDSA")) as CryptoKey,
+    },
     enc: (await importJWK(fx.orgKeys[org]!.enc.privateJwk, "ECDH-ES+A256KW")) as CryptoKey,
     encKid: fx.orgKeys[org]!.enc.kid,
     encPub: { kid: fx.orgKeys[org]!.enc.kid, key: fx.orgKeys[org]!.enc.publicJwk },
@@ -115,7 +118,11 @@ async function cryptoCeiling() {
   for (let i = 0; i < CRYPTO_N; i++) {
     const sealed = await sealEnvelope(offer(i), sealOpts(o, ORIGIN, s));
     bytes += sealed.envelope.length;
-    const opened = await openEnvelope(sealed.envelope, inboxSubject(NETWORK, SHELTER_A), ctxFor(SHELTER_A, s));
+    const opened = await openEnvelope(
+      sealed.envelope,
+      inboxSubject(NETWORK, SHELTER_A),
+      ctxFor(SHELTER_A, s),
+    );
     if (!opened.ok) throw new Error(`bench offer refused: ${opened.code}`);
     const receipt = await sealEnvelope(
       { type: "message.receipt", aud: ORIGIN, thid: sealed.claims.thid, body: { ack: [sealed.claims.jti] } },
@@ -142,7 +149,9 @@ async function rawJetStream(sample: string) {
     for (let i = 0; i < N; i++) await js.publish("bench.x", sample, { msgID: `s-${i}` });
     const sequential = N / ((performance.now() - t0) / 1000);
     t0 = performance.now();
-    await Promise.all(Array.from({ length: N }, (_, i) => js.publish("bench.y", sample, { msgID: `p-${i}` })));
+    await Promise.all(
+      Array.from({ length: N }, (_, i) => js.publish("bench.y", sample, { msgID: `p-${i}` })),
+    );
     const pipelined = N / ((performance.now() - t0) / 1000);
     await nc.close();
     return { sequential, pipelined };
@@ -230,10 +239,14 @@ async function main() {
     `crypto-only ceiling   ${fmt(crypto.handoffsPerSec)} handoffs/s (seal+open of offer and receipt, one core; envelope ${crypto.envelopeBytes} B)`,
   );
   const raw = await rawJetStream(crypto.sample);
-  console.log(`raw JetStream publish ${fmt(raw.sequential, 0)} msg/s in sequence, ${fmt(raw.pipelined, 0)} msg/s pipelined`);
+  console.log(
+    `raw JetStream publish ${fmt(raw.sequential, 0)} msg/s in sequence, ${fmt(raw.pipelined, 0)} msg/s pipelined`,
+  );
   const h = await handoffs();
   const ratio = h.throughput / crypto.handoffsPerSec;
-  console.log(`handoffs              ${fmt(h.throughput)} handoffs/s flat out (${fmt(ratio, 2)} of the crypto ceiling)`);
+  console.log(
+    `handoffs              ${fmt(h.throughput)} handoffs/s flat out (${fmt(ratio, 2)} of the crypto ceiling)`,
+  );
   console.log(
     `latency @${PACED_RATE}/s       p50 ${fmt(pct(h.lat, 50))} ms  p95 ${fmt(pct(h.lat, 95))} ms  p99 ${fmt(pct(h.lat, 99))} ms  (${h.lat.length} referrals, send → delivered)`,
   );

@@ -43,7 +43,12 @@ export interface InboxConsumerDeps<E> {
    * Test seam for the crash-between-store-and-ack scenario; never set in production. Returning "crash"
    * makes the consumer behave as a process killed at that instant: no ack, and no further messages.
    */
-  faults?: { afterStoreBeforeAck?(msg: { iss: string; jti: string }): Promise<"crash" | undefined> | "crash" | undefined };
+  faults?: {
+    afterStoreBeforeAck?(msg: {
+      iss: string;
+      jti: string;
+    }): Promise<"crash" | undefined> | "crash" | undefined;
+  };
 }
 
 export type InboxOutcome =
@@ -95,7 +100,10 @@ export class InboxConsumer<E> {
       outcome = await this.process(m.data, m.subject, m.seq, m.info.redelivered);
     } catch (err) {
       // The database or the disk failed: do not ack, let JetStream deliver it again later.
-      this.deps.logger.error({ seq: m.seq, err: err instanceof Error ? err.name : "unknown" }, "inbox store failed");
+      this.deps.logger.error(
+        { seq: m.seq, err: err instanceof Error ? err.name : "unknown" },
+        "inbox store failed",
+      );
       m.nak(2000);
       return;
     }
@@ -125,7 +133,12 @@ export class InboxConsumer<E> {
    * Runs checks 1–9 on one envelope and stores the outcome. Returns what happened; throws only when
    * storing failed, in which case nothing was stored and the message must not be acknowledged.
    */
-  async process(data: Uint8Array, subject: string, streamSeq: number, redelivered = false): Promise<InboxOutcome> {
+  async process(
+    data: Uint8Array,
+    subject: string,
+    streamSeq: number,
+    redelivered = false,
+  ): Promise<InboxOutcome> {
     const now = this.deps.clock.now();
     if (this.deps.trust.isExpired(now)) {
       // docs/protocol.md §6: with an expired list the node accepts nothing, but loses nothing either.
@@ -249,7 +262,10 @@ export class InboxConsumer<E> {
         enqueued = await this.#enqueueProblem(trx, res.verified, res.code);
       }
     });
-    this.deps.logger.warn({ code: res.code, step: res.step, verified: Boolean(res.verified) }, "message refused");
+    this.deps.logger.warn(
+      { code: res.code, step: res.step, verified: Boolean(res.verified) },
+      "message refused",
+    );
     if (enqueued) this.deps.onEnqueued?.();
   }
 
@@ -302,7 +318,10 @@ export class InboxConsumer<E> {
       return true;
     } catch (err) {
       // A suspended or revoked sender gets no answer; the refusal is still recorded.
-      this.deps.logger.info({ code: err instanceof Error && "code" in err ? err.code : "unknown" }, "no problem report sent");
+      this.deps.logger.info(
+        { code: err instanceof Error && "code" in err ? err.code : "unknown" },
+        "no problem report sent",
+      );
       return false;
     }
   }

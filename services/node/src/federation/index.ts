@@ -82,7 +82,10 @@ export class Federation<E = unknown> {
     if (this.#ready) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const t = setTimeout(
-        () => reject(new Error(`NATS not ready after ${timeoutMs} ms${this.#lastError ? `: ${this.#lastError}` : ""}`)),
+        () =>
+          reject(
+            new Error(`NATS not ready after ${timeoutMs} ms${this.#lastError ? `: ${this.#lastError}` : ""}`),
+          ),
         timeoutMs,
       );
       this.#readyWaiters.push(() => {
@@ -198,7 +201,10 @@ export class Federation<E = unknown> {
         try {
           await this.#ensureResources(nc);
         } catch (err) {
-          this.deps.logger.warn({ err: err instanceof Error ? err.message : "unknown" }, "JetStream setup after reconnect failed");
+          this.deps.logger.warn(
+            { err: err instanceof Error ? err.message : "unknown" },
+            "JetStream setup after reconnect failed",
+          );
         }
         this.#ready = true;
         this.relay.wake();

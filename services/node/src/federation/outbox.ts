@@ -52,12 +52,18 @@ export class OutboxEnqueuer implements MessageEnqueuer {
   async enqueue(trx: Transaction<Database> | Kysely<Database>, msg: OutgoingMessage): Promise<MessageClaims> {
     const now = this.deps.clock.now();
     if (this.deps.trust.isExpired(now)) {
-      throw new AppError("ERR_TRUST_EXPIRED", "The trust list in force has expired: this node sends nothing until a fresh one arrives.");
+      throw new AppError(
+        "ERR_TRUST_EXPIRED",
+        "The trust list in force has expired: this node sends nothing until a fresh one arrives.",
+      );
     }
     const list = this.deps.trust.current();
     const partner = list.partner(msg.aud);
     if (!partner || partner.status !== "active") {
-      throw new AppError("ERR_PARTNER_UNAVAILABLE", `Partner ${msg.aud} is not an active member of the network.`);
+      throw new AppError(
+        "ERR_PARTNER_UNAVAILABLE",
+        `Partner ${msg.aud} is not an active member of the network.`,
+      );
     }
     const nowS = Math.floor(now / 1000);
     const recipientKey = list.encryptionKeyFor(msg.aud, nowS);
@@ -180,7 +186,10 @@ export class OutboxRelay {
     try {
       ({ published, nextDue } = await this.#relayOnce());
     } catch (err) {
-      this.deps.logger.warn({ err: err instanceof Error ? err.message : "unknown" }, "outbox relay pass failed");
+      this.deps.logger.warn(
+        { err: err instanceof Error ? err.message : "unknown" },
+        "outbox relay pass failed",
+      );
     } finally {
       this.#running = false;
     }
@@ -252,7 +261,12 @@ export class OutboxRelay {
         published++;
         await this.deps.db
           .updateTable("outbox")
-          .set({ status: "sent", sent_at: this.deps.clock.now(), stream_seq: res.value.seq, last_error: null })
+          .set({
+            status: "sent",
+            sent_at: this.deps.clock.now(),
+            stream_seq: res.value.seq,
+            last_error: null,
+          })
           .where("jti", "=", row.jti)
           .execute();
       } else {
@@ -269,7 +283,10 @@ export class OutboxRelay {
       }
     }
     if (failedAud.size > 0) {
-      this.deps.logger.warn({ failed: batch.length - published, published }, "outbox publish failed; will retry");
+      this.deps.logger.warn(
+        { failed: batch.length - published, published },
+        "outbox publish failed; will retry",
+      );
     }
     return { published, nextDue };
   }

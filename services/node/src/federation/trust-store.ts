@@ -59,7 +59,11 @@ export class TrustStore implements TrustState {
   /** Loads the list in force from the database, or accepts the pinned genesis on a first start. */
   static async open(deps: TrustStoreDeps): Promise<TrustStore> {
     const nowS = Math.floor(deps.clock.now() / 1000);
-    const row = await deps.db.selectFrom("node_state").select("value").where("key", "=", STATE_KEY).executeTakeFirst();
+    const row = await deps.db
+      .selectFrom("node_state")
+      .select("value")
+      .where("key", "=", STATE_KEY)
+      .executeTakeFirst();
     if (row) {
       // What we stored we accepted before; re-verify its own signatures so a tampered database row
       // cannot slip in a list. Expiry is not a reason to refuse it here: an expired list freezes the
@@ -71,7 +75,9 @@ export class TrustStore implements TrustState {
       return new TrustStore(deps, res.list);
     }
     if (!deps.genesisPath) {
-      throw new Error("REFNET_TRUST_GENESIS is required on a node's first start (no trust list is stored yet)");
+      throw new Error(
+        "REFNET_TRUST_GENESIS is required on a node's first start (no trust list is stored yet)",
+      );
     }
     const text = await readFile(deps.genesisPath, "utf8");
     let signed: SignedTrustList;
@@ -87,17 +93,23 @@ export class TrustStore implements TrustState {
       pin = { sha256: deps.genesisSha256 };
     } else {
       const parsed = parseTrustList(signed);
-      if (!parsed.ok) throw new Error(`the genesis trust list is malformed (${parsed.code}): ${parsed.detail}`);
+      if (!parsed.ok)
+        throw new Error(`the genesis trust list is malformed (${parsed.code}): ${parsed.detail}`);
       pin = { adminJwks: parsed.payload.admins.map((a) => a.jwk), threshold: parsed.payload.threshold };
     }
     const res = await verifyGenesis(signed, pin, nowS);
     if (!res.ok) throw new Error(`the genesis trust list was refused (${res.code}): ${res.detail}`);
     if (res.list.network !== deps.network) {
-      throw new Error(`the genesis trust list is for network ${res.list.network}, not REFNET_NETWORK=${deps.network}`);
+      throw new Error(
+        `the genesis trust list is for network ${res.list.network}, not REFNET_NETWORK=${deps.network}`,
+      );
     }
     const store = new TrustStore(deps, res.list);
     await store.#persist(res.list);
-    deps.logger.info({ version: res.list.version, digest: trustListDigest(signed) }, "genesis trust list accepted");
+    deps.logger.info(
+      { version: res.list.version, digest: trustListDigest(signed) },
+      "genesis trust list accepted",
+    );
     return store;
   }
 
@@ -157,7 +169,10 @@ export class TrustStore implements TrustState {
    * Offers a candidate list. Older or equal versions are ignored quietly (a KV rollback or replay of
    * the same list); anything else that fails the §6 rules is refused, kept, and logged for admins.
    */
-  async offer(text: string, source: string): Promise<AcceptResult | { ok: false; code: string; detail: string }> {
+  async offer(
+    text: string,
+    source: string,
+  ): Promise<AcceptResult | { ok: false; code: string; detail: string }> {
     let candidate: SignedTrustList;
     try {
       candidate = JSON.parse(text) as SignedTrustList;
@@ -189,7 +204,9 @@ export class TrustStore implements TrustState {
     await this.deps.db
       .insertInto("node_state")
       .values({ key: REFUSED_KEY, value: JSON.stringify(refusal), updated_at: refusal.at })
-      .onConflict((oc) => oc.column("key").doUpdateSet({ value: JSON.stringify(refusal), updated_at: refusal.at }))
+      .onConflict((oc) =>
+        oc.column("key").doUpdateSet({ value: JSON.stringify(refusal), updated_at: refusal.at }),
+      )
       .execute();
     return res;
   }
@@ -213,7 +230,9 @@ export class TrustStore implements TrustState {
 
 function versionOf(signed: SignedTrustList): number | null {
   try {
-    const payload = JSON.parse(Buffer.from(signed.payload, "base64url").toString("utf8")) as { version?: unknown };
+    const payload = JSON.parse(Buffer.from(signed.payload, "base64url").toString("utf8")) as {
+      version?: unknown;
+    };
     return typeof payload.version === "number" ? payload.version : null;
   } catch {
     return null;
