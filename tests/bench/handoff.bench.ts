@@ -75,7 +75,7 @@ async function cryptoCeiling() {
     phone: input.subject.phone,
     email: input.subject.email,
     currentLocation: input.subject.currentLocation,
-    health: { conditions: ["asthma"], notes: "x".repeat(1200) },
+    health: input.subject.health,
   };
   const offer = (i: number): OutgoingMessage<"referral.offer"> => {
     const id = `bench-referral-${String(i).padStart(8, "0")}`;

@@ -11,6 +11,8 @@ import {
   Migrator,
   PostgresDialect,
   SqliteDialect,
+  type SqliteDatabase,
+  type SqliteStatement,
   sql,
 } from "kysely";
 import pg from "pg";
@@ -55,7 +57,7 @@ function createDialect(cfg: DatabaseConfig): { name: DialectName; dialect: Diale
     database.pragma("foreign_keys = ON");
     database.pragma("busy_timeout = 5000");
     database.pragma("synchronous = NORMAL");
-    return { name: "sqlite", dialect: new SqliteDialect({ database }) };
+    return { name: "sqlite", dialect: new SqliteDialect({ database: withStatementCache(database) }) };
   }
   const pool = new pg.Pool({
     connectionString: cfg.url,
@@ -74,6 +76,36 @@ function createDialect(cfg: DatabaseConfig): { name: DialectName; dialect: Diale
   // An idle client that errors (the server restarted) must not crash the process; the pool replaces it.
   pool.on("error", () => undefined);
   return { name: "postgres", dialect: new PostgresDialect({ pool }) };
+}
+
+/**
+ * Kysely prepares every query anew; compiling SQL in SQLite costs as much as running these small
+ * queries. The node issues a few dozen distinct statements, so a small cache keyed by SQL text keeps
+ * them prepared. Statements are only ever run to completion (all/run), so reuse is safe.
+ */
+function withStatementCache(database: SQLite.Database, max = 512): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      database.close();
+    },
+    prepare: (text: string) => {
+      let stmt = cache.get(text);
+      if (stmt) {
+        // Refresh its place: the Map's order is the eviction order.
+        cache.delete(text);
+      } else {
+        stmt = database.prepare(text);
+        if (cache.size >= max) {
+          const oldest = cache.keys().next().value;
+          if (oldest !== undefined) cache.delete(oldest);
+        }
+      }
+      cache.set(text, stmt);
+      return stmt as unknown as SqliteStatement;
+    },
+  };
 }
 
 const provider: MigrationProvider = {

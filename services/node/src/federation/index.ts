@@ -1,7 +1,7 @@
 // The node's federation side: one NATS connection, the JetStream resources of docs/protocol.md §3,
 // the trust list watcher, the outbox relay and the inbox consumer. The HTTP side starts without
 // waiting for NATS: a node whose broker is away still serves its staff, and its readiness says why.
-import { type JetStreamClient, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { MessageClaims } from "@refnet/protocol";
 import type { Kysely, Transaction } from "kysely";
@@ -46,7 +46,6 @@ export class Federation<E = unknown> {
   readonly relay: OutboxRelay;
   readonly inbox: InboxConsumer<E>;
   #nc: NatsConnection | undefined;
-  #js: JetStreamClient | undefined;
   #ready = false;
   #stopped = false;
   #starting: Promise<void> | undefined;
@@ -168,7 +167,7 @@ export class Federation<E = unknown> {
     }
     await this.#ensureResources(nc);
     const js = jetstream(nc, { timeout: 5000 });
-    this.#js = js;
+
     const { trust } = await ensureBuckets(nc, network);
     await this.deps.trust.watch(trust);
     await this.inbox.start(js);
