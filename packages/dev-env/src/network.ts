@@ -3,7 +3,7 @@
 // the cross-node scenarios in tests/ and by `npm run demo`.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -623,16 +623,12 @@ export class TestNetwork {
     }
     const t0 = performance.now();
     const nodeArgs = (process.env.REFNET_NODE_ARGS ?? "").split(" ").filter(Boolean);
-    const proc = spawnLogged(
-      process.execPath,
-      [...nodeArgs, "--import", "tsx", "services/node/src/main.ts"],
-      {
-        cwd: REPO_ROOT,
-        env: { ...inheritedEnv(), ...s.env },
-        logFile: s.logFile,
-        detached: this.detached,
-      },
-    );
+    const proc = spawnLogged(process.execPath, [...nodeArgs, ...(await nodeEntry())], {
+      cwd: REPO_ROOT,
+      env: { ...inheritedEnv(), ...s.env },
+      logFile: s.logFile,
+      detached: this.detached,
+    });
     s.process = proc;
     try {
       await waitFor(
@@ -673,6 +669,43 @@ export class TestNetwork {
       await nc.close();
     }
   }
+}
+
+/** The built node (`npm run build`), and the sources it must be at least as new as. */
+const NODE_BUNDLE = "services/node/dist/main.mjs";
+const BUNDLED_SOURCES = [
+  "schema.graphql",
+  "services/node/src",
+  "packages/protocol/src",
+  "packages/trust/src",
+  "packages/consent/src",
+];
+
+/**
+ * How to run a node: the bundle when it is present and no source file is newer (a stale bundle would
+ * test yesterday's code), else the TypeScript sources through tsx.
+ */
+async function nodeEntry(): Promise<string[]> {
+  const bundle = join(REPO_ROOT, NODE_BUNDLE);
+  if (!existsSync(bundle)) return ["--import", "tsx", "services/node/src/main.ts"];
+  const built = (await stat(bundle)).mtimeMs;
+  for (const src of BUNDLED_SOURCES) {
+    if ((await newestMtime(join(REPO_ROOT, src))) > built) {
+      return ["--import", "tsx", "services/node/src/main.ts"];
+    }
+  }
+  return [NODE_BUNDLE];
+}
+
+async function newestMtime(path: string): Promise<number> {
+  const st = await stat(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of await readdir(path, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name.endsWith(".test.ts")) continue;
+    newest = Math.max(newest, await newestMtime(join(path, entry.name)));
+  }
+  return newest;
 }
 
 async function readyzOk(url: string): Promise<boolean> {

@@ -93,17 +93,18 @@ export async function authenticate(
   db: Kysely<Database>,
   authorization: string | null | undefined,
 ): Promise<Staff> {
-  const refused = new AppError("ERR_UNAUTHENTICATED", "A valid staff bearer token is required.");
-  if (!authorization) throw refused;
+  // Built only when refusing: an Error's stack trace is not free on every request.
+  const refused = () => new AppError("ERR_UNAUTHENTICATED", "A valid staff bearer token is required.");
+  if (!authorization) throw refused();
   const m = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
-  if (!m || !TOKEN_PATTERN.test(m[1]!)) throw refused;
+  if (!m || !TOKEN_PATTERN.test(m[1]!)) throw refused();
   // The lookup is by the token's hash through a unique index: timing reveals nothing about the token.
   const row = await db
     .selectFrom("staff")
     .selectAll()
     .where("token_hash", "=", hashToken(m[1]!))
     .executeTakeFirst();
-  if (row?.disabled !== 0) throw refused;
+  if (row?.disabled !== 0) throw refused();
   return toStaff(row);
 }
 

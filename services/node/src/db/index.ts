@@ -10,8 +10,8 @@ import {
   type MigrationResultSet,
   Migrator,
   PostgresDialect,
-  SqliteDialect,
   type SqliteDatabase,
+  SqliteDialect,
   type SqliteStatement,
   sql,
 } from "kysely";

@@ -62,6 +62,7 @@ export class InboxConsumer<E> {
   #loop: Promise<void> | undefined;
   #stopping = false;
   #processed = 0;
+  #acks = new Set<Promise<void>>();
 
   constructor(private readonly deps: InboxConsumerDeps<E>) {}
 
@@ -91,6 +92,7 @@ export class InboxConsumer<E> {
     this.#stopping = true;
     await this.#messages?.close();
     await this.#loop;
+    await Promise.all(this.#acks);
     this.#messages = undefined;
   }
 
@@ -120,13 +122,19 @@ export class InboxConsumer<E> {
         return;
       }
     }
-    // Acknowledge only now: the message and its effects are durable (docs/protocol.md §2 step 9).
-    try {
-      await m.ackAck();
-    } catch {
+    // Acknowledge only now: the message and its effects are durable (docs/protocol.md §2 step 9). The
+    // next message need not wait for the broker to confirm this ack: it is already stored, and a lost
+    // ack only means a redelivery, recognised by (iss, jti). Stopping waits for the acks in flight.
+    const acked = m.ackAck().then(
+      () => undefined,
       // The ack may be lost (broker restarting); a redelivery is recognised by (iss, jti).
-    }
-    this.#processed++;
+      () => undefined,
+    );
+    this.#acks.add(acked);
+    void acked.finally(() => {
+      this.#acks.delete(acked);
+      this.#processed++;
+    });
   }
 
   /**

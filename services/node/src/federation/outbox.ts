@@ -254,34 +254,35 @@ export class OutboxRelay {
     );
     let published = 0;
     const failedAud = new Set<string>();
-    for (let i = 0; i < batch.length; i++) {
-      const row = batch[i]!;
-      const res = results[i]!;
-      if (res.status === "fulfilled" && !failedAud.has(row.aud)) {
-        published++;
-        await this.deps.db
-          .updateTable("outbox")
-          .set({
-            status: "sent",
-            sent_at: this.deps.clock.now(),
-            stream_seq: res.value.seq,
-            last_error: null,
-          })
-          .where("jti", "=", row.jti)
-          .execute();
-      } else {
-        // A later row to the same recipient that did get through is retried too: JetStream's duplicate
-        // window and the recipient's (iss, jti) record make the second copy harmless.
-        failedAud.add(row.aud);
-        const attempts = row.attempts + 1;
-        const reason = res.status === "rejected" ? describe(res.reason) : "held behind an earlier message";
-        await this.deps.db
-          .updateTable("outbox")
-          .set({ attempts, next_attempt_at: this.deps.clock.now() + backoffMs(attempts), last_error: reason })
-          .where("jti", "=", row.jti)
-          .execute();
+    // The outcome of the whole batch in one transaction: one commit instead of one per row. A crash
+    // before it commits leaves the rows pending, and their re-publication is absorbed by JetStream's
+    // duplicate window and the recipient's (iss, jti) record, as for any retry.
+    await this.deps.db.transaction().execute(async (trx) => {
+      const sentAt = this.deps.clock.now();
+      for (let i = 0; i < batch.length; i++) {
+        const row = batch[i]!;
+        const res = results[i]!;
+        if (res.status === "fulfilled" && !failedAud.has(row.aud)) {
+          published++;
+          await trx
+            .updateTable("outbox")
+            .set({ status: "sent", sent_at: sentAt, stream_seq: res.value.seq, last_error: null })
+            .where("jti", "=", row.jti)
+            .execute();
+        } else {
+          // A later row to the same recipient that did get through is retried too: JetStream's duplicate
+          // window and the recipient's (iss, jti) record make the second copy harmless.
+          failedAud.add(row.aud);
+          const attempts = row.attempts + 1;
+          const reason = res.status === "rejected" ? describe(res.reason) : "held behind an earlier message";
+          await trx
+            .updateTable("outbox")
+            .set({ attempts, next_attempt_at: sentAt + backoffMs(attempts), last_error: reason })
+            .where("jti", "=", row.jti)
+            .execute();
+        }
       }
-    }
+    });
     if (failedAud.size > 0) {
       this.deps.logger.warn(
         { failed: batch.length - published, published },

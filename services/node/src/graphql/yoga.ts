@@ -22,6 +22,15 @@ export const GRAPHQL_PATH = "/graphql";
 /** The one GraphQL contract of every node, at the repository root. */
 export const SCHEMA_PATH = new URL("../../../../schema.graphql", import.meta.url);
 
+/** The same contract, inlined by the production build (scripts/build.mjs); absent when run from source. */
+declare const __REFNET_SCHEMA_SDL__: string | undefined;
+
+function schemaText(): string {
+  return typeof __REFNET_SCHEMA_SDL__ === "string"
+    ? __REFNET_SCHEMA_SDL__
+    : readFileSync(SCHEMA_PATH, "utf8");
+}
+
 export type NodeYoga = YogaServerInstance<ServerContext, UserContext>;
 
 /** Limits on what one operation may ask for (graphql-armor); each refusal says which limit it hit. */
@@ -34,7 +43,7 @@ export interface GraphQLLimits {
 }
 
 export function createGraphQL(app: AppContext): NodeYoga {
-  const typeDefs = readFileSync(SCHEMA_PATH, "utf8");
+  const typeDefs = schemaText();
   const schema = createSchema<GraphQLContext>({
     typeDefs,
     resolvers: resolvers as Parameters<typeof createSchema<GraphQLContext>>[0]["resolvers"],
