@@ -27,6 +27,13 @@ export interface NatsServerOptions {
   /** Debug logging (-D) in the log file. */
   debug?: boolean;
   /**
+   * The config file has its own `jetstream { store_dir }` (pass the same dir as `storeDir`): no `-js -sd`
+   * flags then, which nats-server 2.9 refuses next to a store_dir in the file ("Duplicate 'store_dir'").
+   */
+  jetstreamFromConfig?: boolean;
+  /** Credentials of the readiness probe, for a config file that requires authentication. */
+  probeAuth?: { user: string; pass: string };
+  /**
    * Run in its own process group, so a Ctrl-C in the terminal reaches only the parent, which can then
    * stop nodes before the broker. Default false: the server then dies with the terminal's Ctrl-C even if
    * the parent never gets to clean up.
@@ -78,6 +85,7 @@ export class NatsServer {
   private readonly args: string[];
   private readonly readyTimeoutMs: number;
   private readonly stopTimeoutMs: number;
+  private readonly probeAuth: { user: string; pass: string } | undefined;
   private proc: Managed | undefined;
 
   private constructor(init: {
@@ -92,6 +100,7 @@ export class NatsServer {
     args: string[];
     readyTimeoutMs: number;
     stopTimeoutMs: number;
+    probeAuth: { user: string; pass: string } | undefined;
   }) {
     this.binary = init.binary;
     this.port = init.port;
@@ -105,6 +114,7 @@ export class NatsServer {
     this.args = init.args;
     this.readyTimeoutMs = init.readyTimeoutMs;
     this.stopTimeoutMs = init.stopTimeoutMs;
+    this.probeAuth = init.probeAuth;
   }
 
   static async start(opts: NatsServerOptions = {}): Promise<NatsServer> {
@@ -119,7 +129,7 @@ export class NatsServer {
     const args: string[] = [];
     if (opts.configFile) args.push("-c", opts.configFile);
     args.push("-a", "127.0.0.1", "-p", String(port));
-    if (jetstream) args.push("-js", "-sd", storeDir);
+    if (jetstream && !(opts.configFile && opts.jetstreamFromConfig)) args.push("-js", "-sd", storeDir);
     if (opts.debug) args.push("-D");
     const server = new NatsServer({
       binary,
@@ -133,6 +143,7 @@ export class NatsServer {
       args,
       readyTimeoutMs: opts.readyTimeoutMs ?? 15_000,
       stopTimeoutMs: opts.stopTimeoutMs ?? 5_000,
+      probeAuth: opts.probeAuth,
     });
     try {
       await server.spawnAndWait();
@@ -226,7 +237,7 @@ export class NatsServer {
 
   /** Ready = accepts a client, and (with JetStream) answers the JetStream account info API. */
   private async probe(): Promise<boolean> {
-    const nc = await connect({ servers: this.url, reconnect: false, timeout: 1_000 });
+    const nc = await connect({ servers: this.url, reconnect: false, timeout: 1_000, ...this.probeAuth });
     try {
       if (this.jetstream) {
         const jsm = await jetstreamManager(nc, { timeout: 1_000 });

@@ -4,6 +4,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { MessageClaims } from "@refnet/protocol";
+import { natsInboxPrefix } from "@refnet/trust";
 import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
@@ -155,6 +156,9 @@ export class Federation<E = unknown> {
       user: nats.user,
       pass: nats.password,
       token: nats.token,
+      // Replies come back on a prefix only this organisation's NATS user may subscribe to, so no other
+      // partner can read its pulled messages or API answers (infra/nats/README.md).
+      inboxPrefix: natsInboxPrefix(orgId),
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       pingInterval: 10_000,

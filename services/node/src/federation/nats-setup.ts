@@ -60,6 +60,12 @@ export async function ensureInboxStream(jsm: JetStreamManager, network: string):
   try {
     await jsm.streams.add(config);
   } catch (err) {
+    if (err instanceof Error && /permission/i.test(err.message)) {
+      throw new Error(
+        `JetStream stream ${name} does not exist and this node's NATS user may not create it: ` +
+          "the network admin creates the stream and the KV buckets before nodes start (infra/nats/README.md)",
+      );
+    }
     // Another node created it between our info and add: identical config is fine.
     if (err instanceof JetStreamApiError && (await streamExists(jsm, name))) return;
     throw err;
