@@ -15,16 +15,30 @@ import {
   ROLES,
   type Role,
 } from "@refnet/node";
+import { TrustChangeError, TrustKeyError, TrustListError } from "@refnet/trust";
+import { ADMIN_USAGE, admin } from "./admin.ts";
+import { CliError, UsageError } from "./errors.ts";
+import { EXIT } from "./exit.ts";
+import { TRUST_USAGE, trust } from "./trust-cmd.ts";
+import type { Prompt } from "./tty.ts";
+
+export { EXIT };
 
 export interface Io {
   env: NodeJS.ProcessEnv;
   cwd: string;
   out(text: string): void;
   err(text: string): void;
+  /** Asks on the terminal (prompt on stderr); main.ts sets it only when stdin is a TTY. */
+  prompt?: Prompt;
+  /** The clock, in seconds; tests fix it. Default: Date.now. */
+  now?: () => number;
+  /**
+   * TEST ONLY: PBES2 iteration count for new admin key files, so that tests run fast. main.ts never
+   * sets it, and no flag or variable reaches it: real keys always get MIN_PBES2_ITERATIONS.
+   */
+  testPbes2Iterations?: number;
 }
-
-/** Exit codes: 0 done, 1 failed, 2 wrong usage, 78 bad configuration (EX_CONFIG). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
 
 export const USAGE = `Usage: refnet <command> [options]
 
@@ -39,11 +53,13 @@ export const USAGE = `Usage: refnet <command> [options]
   staff disable --username <name>
       Disables an account; its token stops working at once.
 
+Network admins (offline; see docs/admin-guide.md):
+
+${ADMIN_USAGE}
+${TRUST_USAGE}
 Configuration comes from the REFNET_* variables the node uses (REFNET_ORG_ID, REFNET_NETWORK,
 REFNET_DATA_DIR, REFNET_DATABASE_URL, REFNET_KEYS_FILE, ...).
 `;
-
-class UsageError extends Error {}
 
 export async function run(argv: string[], io: Io): Promise<number> {
   try {
@@ -53,6 +69,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
         return await init(rest, io);
       case "staff":
         return await staff(rest, io);
+      case "admin":
+        return await admin(rest, io);
+      case "trust":
+        return await trust(rest, io);
       case undefined:
       case "help":
       case "--help":
@@ -70,6 +90,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (err instanceof ConfigError) {
       io.err(`refnet: ${err.message}\n`);
       return EXIT.config;
+    }
+    if (
+      err instanceof CliError ||
+      err instanceof TrustListError ||
+      err instanceof TrustKeyError ||
+      err instanceof TrustChangeError
+    ) {
+      io.err(`refnet: ${err.message} [${err.code}]\n`);
+      return EXIT.failed;
     }
     if (err instanceof AppError) {
       io.err(`refnet: ${err.message}\n`);

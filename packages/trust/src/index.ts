@@ -2,6 +2,15 @@
 // admins, acceptance of a new version over the one in force, the genesis pin, and the lookups a node
 // makes on every message (who owns a signing key, which key to encrypt to).
 
+export {
+  buildGenesisTrustList,
+  buildNextTrustList,
+  type NewPartnerInput,
+  type PartnerKeyInput,
+  TrustChangeError,
+  type TrustChangeErrorCode,
+  type TrustListChange,
+} from "./changes.ts";
 export { describeTrustListChange } from "./diff.ts";
 export { canonicalTrustListJson, trustListDigest } from "./digest.ts";
 export {
@@ -27,12 +36,33 @@ export {
   thumbprint,
 } from "./keys.ts";
 export {
+  generateLeafNodeConfig,
+  generateNatsConfig,
+  type LeafNodeConfigOptions,
+  NATS_CONFIG_ERROR_CODES,
+  NatsConfigError,
+  type NatsConfigErrorCode,
+  type NatsConfigOptions,
+  type NatsCredential,
+  type NatsPermissions,
+  natsInboxPrefix,
+  natsPermissionsFor,
+} from "./nats-config.ts";
+export {
   TRUST_PROBLEM_CODES,
   TrustKeyError,
   TrustListError,
   type TrustProblem,
   type TrustProblemCode,
 } from "./problems.ts";
+export {
+  createTrustListProposal,
+  mergeTrustListProposals,
+  type ProposalParseResult,
+  parseTrustListProposal,
+  signTrustListProposal,
+  trustPayloadDigest,
+} from "./proposal.ts";
 export {
   MAX_ADMINS,
   MAX_KEYS_PER_PARTNER,
