@@ -91,8 +91,6 @@ export class AppContext implements DomainContext {
           ...(config.trust.genesisPath !== undefined ? { genesisPath: config.trust.genesisPath } : {}),
           ...(config.trust.genesisSha256 !== undefined ? { genesisSha256: config.trust.genesisSha256 } : {}),
         }));
-      // The enqueuer wakes the relay through the context, which only has its federation once built.
-      let ctxRef: AppContext | undefined;
       const messages =
         overrides.messages ??
         new OutboxEnqueuer({
@@ -101,7 +99,6 @@ export class AppContext implements DomainContext {
           keys,
           trust,
           clock,
-          onEnqueued: () => ctxRef?.outboxChanged(),
         });
       const ctx = new AppContext(
         config,
@@ -116,7 +113,6 @@ export class AppContext implements DomainContext {
         messages,
         createEventBus(),
       );
-      ctxRef = ctx;
       ctx.#federation = ctx.#buildFederation(overrides);
       return ctx;
     } catch (err) {

@@ -37,9 +37,10 @@ import { z } from "zod";
 import type { Staff } from "../auth.ts";
 import type { Database } from "../db/schema.ts";
 import { AppError, InvalidInputError, InvalidStateError, NotFoundError } from "../errors.ts";
+import type { SealedMessage } from "../federation/contracts.ts";
 import { consentExpiresAtMs, consentTime } from "./consent-time.ts";
 import { AWAITING_ANSWER, canTransition } from "./states.ts";
-import { insertEvent, lockReferral, updateStatus } from "./store.ts";
+import { findReferral, insertEvent, lockReferral, updateStatus } from "./store.ts";
 import type { Direction, DomainContext, EventKind, ReferralEventRecord, ReferralRecord } from "./types.ts";
 
 /** What a caseworker enters; wire values (lower_case), times in milliseconds. */
@@ -334,30 +335,69 @@ interface ActionSpec {
   message?(r: ReferralRecord, now: number): OutgoingMessage | undefined;
 }
 
-/** Loads, checks, moves, records and enqueues, in one transaction; publishes after commit. */
+/** Refuses when the referral cannot take this action; the same checks before and under the lock. */
+function checkAction(r: ReferralRecord, spec: ActionSpec, now: number): void {
+  if (r.direction !== spec.side) {
+    throw new InvalidStateError(
+      spec.side === "outgoing"
+        ? "Only the organization that sent this referral can do this."
+        : "Only the organization that received this referral can do this.",
+    );
+  }
+  if (!canTransition(r.status, spec.to)) {
+    throw new InvalidStateError(`A referral that is ${r.status} cannot become ${spec.to}.`);
+  }
+  spec.check?.(r, now);
+}
+
+const toDomainError = (err: unknown): never => {
+  throw err instanceof ProtocolError ? fromProtocolError(err) : err;
+};
+
+/**
+ * Seals the message this action would send from the referral as it stands, before any transaction:
+ * the crypto then runs without holding the database. Undefined when there is nothing to send, or when
+ * the action would be refused (the transaction refuses it with the same error, under the lock).
+ */
+async function presealed(
+  ctx: DomainContext,
+  id: string,
+  spec: ActionSpec,
+): Promise<{ json: string; sealed: SealedMessage } | undefined> {
+  if (!spec.message) return undefined;
+  const now = ctx.clock.now();
+  const r = await findReferral(ctx.db, id);
+  if (!r) return undefined;
+  try {
+    checkAction(r, spec, now);
+  } catch {
+    return undefined;
+  }
+  const msg = spec.message(r, now);
+  if (!msg) return undefined;
+  return { json: JSON.stringify(msg), sealed: await ctx.messages.seal(msg).catch(toDomainError) };
+}
+
+/**
+ * Loads, checks, moves, records and enqueues, in one transaction; publishes after commit. The message
+ * may be sealed beforehand (presealed); it is stored only if the locked row yields the very same
+ * message, so what commits is always sealed from the state that commits, else it is sealed again here.
+ */
 async function act(ctx: DomainContext, staff: Staff, id: string, spec: ActionSpec): Promise<ReferralRecord> {
   let sent = false;
+  const pre = await presealed(ctx, id, spec);
   const { record, events } = await ctx.db.transaction().execute(async (trx: Transaction<Database>) => {
     const now = ctx.clock.now();
     const r = await lockReferral(trx, ctx.dialect, id);
     if (!r) throw new NotFoundError("No such referral.");
-    if (r.direction !== spec.side) {
-      throw new InvalidStateError(
-        spec.side === "outgoing"
-          ? "Only the organization that sent this referral can do this."
-          : "Only the organization that received this referral can do this.",
-      );
-    }
-    if (!canTransition(r.status, spec.to)) {
-      throw new InvalidStateError(`A referral that is ${r.status} cannot become ${spec.to}.`);
-    }
-    spec.check?.(r, now);
+    checkAction(r, spec, now);
     let claims: MessageClaims | undefined;
     const msg = spec.message?.(r, now);
     if (msg) {
-      claims = await ctx.messages.enqueue(trx, msg).catch((err: unknown) => {
-        throw err instanceof ProtocolError ? fromProtocolError(err) : err;
-      });
+      claims =
+        pre && pre.json === JSON.stringify(msg)
+          ? await ctx.messages.store(trx, pre.sealed).catch(toDomainError)
+          : await ctx.messages.enqueue(trx, msg).catch(toDomainError);
       sent = true;
     }
     if (!(await updateStatus(trx, r.id, r.status, spec.to, now, spec.set))) {

@@ -1,7 +1,7 @@
 // Reading and writing referral rows and their events, shared by the outgoing actions (referrals.ts)
 // and the inbound handler (inbound.ts).
 import type { Consent, ReferralState, Subject } from "@refnet/protocol";
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { DialectName } from "../db/index.ts";
 import type { Database, ReferralEventTable, ReferralTable } from "../db/schema.ts";
 import type { EventKind, IdGenerator, ReferralEventRecord, ReferralRecord } from "./types.ts";
@@ -85,34 +85,36 @@ export async function updateStatus(
   return Number(res.numUpdatedRows) === 1;
 }
 
+/**
+ * Appends an event at the next `seq` of its referral, in one statement: the caller holds the
+ * referral's row lock (or SQLite's single writer), so the max it reads cannot move before the insert.
+ */
 export async function insertEvent(
   trx: Transaction<Database>,
   ids: IdGenerator,
   e: Omit<ReferralEventRecord, "id" | "seq">,
 ): Promise<ReferralEventRecord> {
-  const last = await trx
-    .selectFrom("referral_event")
-    .select((eb) => eb.fn.max("seq").as("seq"))
-    .where("referral_id", "=", e.referralId)
-    .executeTakeFirst();
-  const seq = Number(last?.seq ?? 0) + 1;
-  const record: ReferralEventRecord = { ...e, id: ids.newId(), seq };
-  await trx
+  const id = ids.newId();
+  const row = await trx
     .insertInto("referral_event")
-    .values({
-      id: record.id,
-      referral_id: record.referralId,
-      seq: record.seq,
-      kind: record.kind,
-      status: record.status,
-      actor_org_id: record.actorOrgId,
-      actor_staff: record.actorStaff,
-      note: record.note,
-      message_id: record.messageId,
-      at: record.at,
-    })
-    .execute();
-  return record;
+    .values((eb) => ({
+      id,
+      referral_id: e.referralId,
+      seq: eb
+        .selectFrom("referral_event")
+        .select(sql<number>`coalesce(max(seq), 0) + 1`.as("next"))
+        .where("referral_id", "=", e.referralId),
+      kind: e.kind,
+      status: e.status,
+      actor_org_id: e.actorOrgId,
+      actor_staff: e.actorStaff,
+      note: e.note,
+      message_id: e.messageId,
+      at: e.at,
+    }))
+    .returning("seq")
+    .executeTakeFirstOrThrow();
+  return { ...e, id, seq: Number(row.seq) };
 }
 
 export async function timelineOf(db: Db, referralId: string): Promise<ReferralEventRecord[]> {

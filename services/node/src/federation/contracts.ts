@@ -1,6 +1,6 @@
 // The seams between the node's GraphQL/domain layer and its federation layer (outbox relay, inbox
 // consumer, trust watcher). Both sides code against these; context.ts wires the real classes.
-import type { MessageClaims, OutgoingMessage } from "@refnet/protocol";
+import type { MessageClaims, OutgoingMessage, SigningKey } from "@refnet/protocol";
 import type { TrustList } from "@refnet/trust";
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../db/schema.ts";
@@ -22,6 +22,20 @@ export interface MessageEnqueuer {
    * has expired.
    */
   enqueue(trx: Transaction<Database> | Kysely<Database>, msg: OutgoingMessage): Promise<MessageClaims>;
+  /** The first half of enqueue(): the checks and the sealing, outside any transaction. Same errors. */
+  seal(msg: OutgoingMessage): Promise<SealedMessage>;
+  /** The second half: inserts what seal() returned into the outbox in `trx`. */
+  store(trx: Transaction<Database> | Kysely<Database>, sealed: SealedMessage): Promise<MessageClaims>;
+}
+
+/** A message sealed under one trust list, not yet in the outbox. */
+export interface SealedMessage {
+  msg: OutgoingMessage;
+  envelope: string;
+  claims: MessageClaims;
+  /** The list and signing key it was sealed with; store() seals again if others are in force by then. */
+  list: TrustList;
+  signingKey: SigningKey;
 }
 
 /** Health of the federation side, for /readyz and the GraphQL `health` query. */

@@ -13,7 +13,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
-import type { MessageEnqueuer, TrustState } from "./contracts.ts";
+import type { MessageEnqueuer, SealedMessage, TrustState } from "./contracts.ts";
 
 export interface OutboxEnqueuerDeps {
   orgId: string;
@@ -21,8 +21,6 @@ export interface OutboxEnqueuerDeps {
   keys: { signingKey(): SigningKey };
   trust: TrustState;
   clock: { now(): number };
-  /** Called after a row is written, so the relay can look for it without waiting for its next poll. */
-  onEnqueued?: () => void;
 }
 
 export class OutboxEnqueuer implements MessageEnqueuer {
@@ -50,6 +48,14 @@ export class OutboxEnqueuer implements MessageEnqueuer {
   }
 
   async enqueue(trx: Transaction<Database> | Kysely<Database>, msg: OutgoingMessage): Promise<MessageClaims> {
+    return this.store(trx, await this.seal(msg));
+  }
+
+  /**
+   * Seals `msg` to its recipient's key in force, touching no database: a caller can seal before it
+   * opens its transaction, so the connection is not held while the crypto runs.
+   */
+  async seal(msg: OutgoingMessage): Promise<SealedMessage> {
     const now = this.deps.clock.now();
     if (this.deps.trust.isExpired(now)) {
       throw new AppError(
@@ -59,7 +65,7 @@ export class OutboxEnqueuer implements MessageEnqueuer {
     }
     const list = this.deps.trust.current();
     const partner = list.partner(msg.aud);
-    if (!partner || partner.status !== "active") {
+    if (partner?.status !== "active") {
       throw new AppError(
         "ERR_PARTNER_UNAVAILABLE",
         `Partner ${msg.aud} is not an active member of the network.`,
@@ -70,13 +76,32 @@ export class OutboxEnqueuer implements MessageEnqueuer {
     if (!recipientKey) {
       throw new AppError("ERR_PARTNER_UNAVAILABLE", `Partner ${msg.aud} has no encryption key in force.`);
     }
+    const signingKey = this.deps.keys.signingKey();
     const { envelope, claims } = await sealEnvelope(msg, {
       iss: this.deps.orgId,
-      signingKey: this.deps.keys.signingKey(),
+      signingKey,
       recipientKey: { kid: recipientKey.kid, key: recipientKey.jwk },
       trustVersion: list.version,
       nowSeconds: nowS,
     });
+    return { msg, envelope, claims, list, signingKey };
+  }
+
+  /**
+   * Records a sealed message in the outbox inside `trx`. When the trust list changed since it was
+   * sealed (a partner suspended, a key rotated), it is sealed again under the list now in force, so
+   * what is stored is exactly what enqueue() would store now.
+   */
+  async store(trx: Transaction<Database> | Kysely<Database>, sealed: SealedMessage): Promise<MessageClaims> {
+    const now0 = this.deps.clock.now();
+    const fresh =
+      sealed.list === this.deps.trust.current() &&
+      !sealed.list.isExpired(Math.floor(now0 / 1000)) &&
+      sealed.signingKey === this.deps.keys.signingKey() &&
+      sealed.list.encryptionKeyFor(sealed.claims.aud, Math.floor(now0 / 1000))?.kid === sealed.claims.rkid;
+    const current = fresh ? sealed : await this.seal(sealed.msg);
+    const { envelope, claims } = current;
+    const now = this.deps.clock.now();
     const seq = await this.#nextSeq(trx, now);
     await trx
       .insertInto("outbox")
@@ -98,7 +123,7 @@ export class OutboxEnqueuer implements MessageEnqueuer {
         expires_at: claims.exp * 1000,
       })
       .execute();
-    this.deps.onEnqueued?.();
+    // No wake-up here: the row is not committed yet. Every caller wakes the relay after its commit.
     return claims;
   }
 }
@@ -130,7 +155,6 @@ export class OutboxRelay {
   #busy: Promise<void> | undefined;
   #again = false;
   #stopped = true;
-  #hints = 0;
 
   constructor(private readonly deps: OutboxRelayDeps) {}
 
@@ -147,10 +171,9 @@ export class OutboxRelay {
     await this.#busy;
   }
 
-  /** A row may have been written: look soon. Rows written inside a transaction that has not yet committed
-   *  are found by the short re-checks that follow (see #afterRun). */
+  /** Rows have been committed: look now. Callers wake after their commit, so one pass finds them; the
+   *  idle poll remains the safety net for a wake-up that was missed. */
   wake(): void {
-    this.#hints = 3;
     this.#schedule(0);
   }
 
@@ -181,10 +204,10 @@ export class OutboxRelay {
   async #run(): Promise<void> {
     this.#running = true;
     this.#again = false;
-    let published = 0;
+    let more = false;
     let nextDue: number | undefined;
     try {
-      ({ published, nextDue } = await this.#relayOnce());
+      ({ more, nextDue } = await this.#relayOnce());
     } catch (err) {
       this.deps.logger.warn(
         { err: err instanceof Error ? err.message : "unknown" },
@@ -195,11 +218,10 @@ export class OutboxRelay {
     }
     if (this.#stopped) return;
     const poll = this.deps.pollIntervalMs ?? 1000;
-    if (this.#again || published > 0) {
+    // A wake-up during the pass, or a full batch, means more rows may be due now; otherwise the next
+    // look is at the earliest retry or the idle poll.
+    if (this.#again || more) {
       this.#schedule(0);
-    } else if (this.#hints > 0) {
-      this.#hints--;
-      this.#schedule(5);
     } else {
       const now = this.deps.clock.now();
       this.#schedule(Math.max(5, Math.min(poll, nextDue !== undefined ? nextDue - now : poll)));
@@ -211,17 +233,19 @@ export class OutboxRelay {
    * them cannot be published (or is not yet due for retry), later rows to that recipient wait, so a
    * partner never sees an update before the accept it follows.
    */
-  async #relayOnce(): Promise<{ published: number; nextDue: number | undefined }> {
+  async #relayOnce(): Promise<{ more: boolean; nextDue: number | undefined }> {
     const js = this.#js;
-    if (!js) return { published: 0, nextDue: undefined };
+    if (!js) return { more: false, nextDue: undefined };
     const now = this.deps.clock.now();
+    const batchSize = this.deps.batchSize ?? 256;
     const rows = await this.deps.db
       .selectFrom("outbox")
       .select(["jti", "aud", "subject", "envelope", "attempts", "next_attempt_at", "expires_at", "type"])
       .where("status", "=", "pending")
       .orderBy("seq")
-      .limit(this.deps.batchSize ?? 256)
+      .limit(batchSize)
       .execute();
+    const more = rows.length >= batchSize;
     const blocked = new Set<string>();
     const batch: typeof rows = [];
     let nextDue: number | undefined;
@@ -244,7 +268,7 @@ export class OutboxRelay {
       }
       batch.push(row);
     }
-    if (batch.length === 0) return { published: 0, nextDue };
+    if (batch.length === 0) return { more: false, nextDue };
 
     const timeout = this.deps.publishTimeoutMs ?? 5000;
     // Publishes on one connection reach the server in the order they are sent, so pipelining keeps
@@ -275,9 +299,11 @@ export class OutboxRelay {
           failedAud.add(row.aud);
           const attempts = row.attempts + 1;
           const reason = res.status === "rejected" ? describe(res.reason) : "held behind an earlier message";
+          const retryAt = sentAt + backoffMs(attempts);
+          nextDue = nextDue === undefined ? retryAt : Math.min(nextDue, retryAt);
           await trx
             .updateTable("outbox")
-            .set({ attempts, next_attempt_at: sentAt + backoffMs(attempts), last_error: reason })
+            .set({ attempts, next_attempt_at: retryAt, last_error: reason })
             .where("jti", "=", row.jti)
             .execute();
         }
@@ -289,7 +315,7 @@ export class OutboxRelay {
         "outbox publish failed; will retry",
       );
     }
-    return { published, nextDue };
+    return { more: more && published > 0, nextDue };
   }
 }
 
