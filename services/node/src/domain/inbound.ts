@@ -181,14 +181,11 @@ async function onOffer(
       updated_at: now,
     })
     .execute();
-  const e = await insertEvent(trx, ctx.ids, {
+  const e = await partnerEvent(trx, ctx, claims, {
     referralId: referral.id,
     kind: "delivered",
     status: "delivered",
-    actorOrgId: claims.iss,
-    actorStaff: null,
     note: null,
-    messageId: claims.jti,
     at: now,
   });
   return [e];
@@ -243,14 +240,11 @@ async function onTransition(
   if (!(await updateStatus(trx, r.id, r.status, spec.to, now, spec.set))) {
     throw new Refusal(PROBLEM_CODES.stateConflict, "the referral changed concurrently");
   }
-  const e = await insertEvent(trx, ctx.ids, {
+  const e = await partnerEvent(trx, ctx, claims, {
     referralId: r.id,
     kind: spec.kind,
     status: spec.to,
-    actorOrgId: claims.iss,
-    actorStaff: null,
     note: spec.note,
-    messageId: claims.jti,
     at: now,
   });
   return [e];
@@ -287,14 +281,11 @@ async function onReceipt(
     if (r?.direction !== "outgoing" || r.destinationOrgId !== claims.iss || r.status !== "sent") continue;
     if (!(await updateStatus(trx, r.id, "sent", "delivered", now))) continue;
     events.push(
-      await insertEvent(trx, ctx.ids, {
+      await partnerEvent(trx, ctx, claims, {
         referralId: r.id,
         kind: "delivered",
         status: "delivered",
-        actorOrgId: claims.iss,
-        actorStaff: null,
         note: null,
-        messageId: claims.jti,
         at: now,
       }),
     );
@@ -310,14 +301,11 @@ async function onProblem(
 ): Promise<ReferralEventRecord[]> {
   const r = await lockReferral(trx, ctx.dialect, claims.thid);
   if (!r || (r.originOrgId !== claims.iss && r.destinationOrgId !== claims.iss)) return [];
-  const e = await insertEvent(trx, ctx.ids, {
+  const e = await partnerEvent(trx, ctx, claims, {
     referralId: r.id,
     kind: "problem",
     status: r.status,
-    actorOrgId: claims.iss,
-    actorStaff: null,
     note: claims.body.code,
-    messageId: claims.jti,
     at: ctx.clock.now(),
   });
   return [e];
@@ -376,4 +364,19 @@ async function sendReceipt(
     // applied; only the receipt is lost. A database error is not caught: the transaction must fail.
     if (!(err instanceof AppError)) throw err;
   }
+}
+
+/** A timeline event caused by a partner's message: the partner is the actor, the message its source. */
+function partnerEvent(
+  trx: Transaction<Database>,
+  ctx: DomainContext,
+  claims: MessageClaims,
+  e: { referralId: string; kind: EventKind; status: ReferralState; note: string | null; at: number },
+): Promise<ReferralEventRecord> {
+  return insertEvent(trx, ctx.ids, {
+    ...e,
+    actorOrgId: claims.iss,
+    actorStaff: null,
+    messageId: claims.jti,
+  });
 }
