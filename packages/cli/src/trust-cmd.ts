@@ -605,7 +605,10 @@ async function describeProposal(
   lines.push(`signatures   ${signed.signatures.length} (${own.count} valid by this list's own admins)`);
   lines.push(`payload SHA-256  ${trustPayloadDigest(signed)}`);
   if (signed.signatures.length > 0)
-    lines.push(`list SHA-256     ${trustListDigest(signed)} (the genesis pin)`);
+    // Only version 1 is pinned by digest (docs/protocol.md §6.5); later versions are checked by signature.
+    lines.push(
+      `list SHA-256     ${trustListDigest(signed)}${payload.version === 1 ? " (the genesis pin)" : ""}`,
+    );
   lines.push("admins");
   for (const a of payload.admins)
     lines.push(`  ${a.id.padEnd(20)} ${formatFingerprint(await thumbprint(publicJwkOf(a.jwk)))}`);
