@@ -286,7 +286,10 @@ export class OutboxRelay {
       for (let i = 0; i < batch.length; i++) {
         const row = batch[i]!;
         const res = results[i]!;
-        if (res.status === "fulfilled" && !failedAud.has(row.aud)) {
+        // A row JetStream acknowledged is on the stream: mark it sent even when an earlier row to the
+        // same partner failed. Publishing it again could not restore the order (the partner may already
+        // have it) and, past the duplicate window, would only be refused there as a replay.
+        if (res.status === "fulfilled") {
           published++;
           await trx
             .updateTable("outbox")
@@ -294,11 +297,9 @@ export class OutboxRelay {
             .where("jti", "=", row.jti)
             .execute();
         } else {
-          // A later row to the same recipient that did get through is retried too: JetStream's duplicate
-          // window and the recipient's (iss, jti) record make the second copy harmless.
           failedAud.add(row.aud);
           const attempts = row.attempts + 1;
-          const reason = res.status === "rejected" ? describe(res.reason) : "held behind an earlier message";
+          const reason = describe(res.reason);
           const retryAt = sentAt + backoffMs(attempts);
           nextDue = nextDue === undefined ? retryAt : Math.min(nextDue, retryAt);
           await trx
