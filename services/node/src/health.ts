@@ -8,7 +8,13 @@ export interface Readiness {
   ready: boolean;
   database: boolean;
   nats: boolean;
-  trust: { version: number; expiresAt: number; expired: boolean };
+  trust: {
+    version: number;
+    expiresAt: number;
+    expired: boolean;
+    /** The latest refused trust list (milliseconds); a refusal does not make the node unready. */
+    lastRefusal: { code: string; version: number | null; at: number } | null;
+  };
   outboxPending: number;
   quarantined: number;
   /** Why the node is not ready (empty when it is). */
@@ -31,9 +37,19 @@ export async function readiness(ctx: AppContext): Promise<Readiness> {
     ready: reasons.length === 0,
     database,
     nats: fed.nats,
-    trust: { version: list.version, expiresAt: list.expiresAt * 1000, expired },
+    trust: {
+      version: list.version,
+      expiresAt: list.expiresAt * 1000,
+      expired,
+      lastRefusal: lastRefusalOf(ctx),
+    },
     outboxPending: fed.outboxPending,
     quarantined: fed.quarantined,
     reasons,
   };
+}
+
+function lastRefusalOf(ctx: AppContext): Readiness["trust"]["lastRefusal"] {
+  const r = ctx.trust.lastRefused?.();
+  return r ? { code: r.code, version: r.version, at: r.at } : null;
 }

@@ -8,7 +8,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import { migrateToLatest, openDatabase } from "./index.ts";
 import { migrations } from "./migrations/index.ts";
 
-const TABLES = ["inbox", "node_state", "outbox", "quarantine", "referral", "referral_event", "staff"];
+const TABLES = [
+  "inbox",
+  "node_state",
+  "outbox",
+  "quarantine",
+  "referral",
+  "referral_event",
+  "staff",
+  "trust_refusal",
+];
 
 /** Exercises one freshly migrated database: every table, and bigint milliseconds read back as numbers. */
 async function exercise(database: Parameters<typeof openDatabase>[0]["database"]) {
@@ -34,6 +43,31 @@ async function exercise(database: Parameters<typeof openDatabase>[0]["database"]
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     expect(count.n).toBe(1);
+
+    // A refused trust list: a nullable integer version and up to 1 MiB of text.
+    const list = `{"payload":"${"x".repeat(200_000)}","signatures":[]}`;
+    await opened.db
+      .insertInto("trust_refusal")
+      .values({
+        id: "r1",
+        received_at: big,
+        version: null,
+        code: "e.t.malformed",
+        detail: "d",
+        source: "kv",
+        list,
+      })
+      .execute();
+    const refusal = await opened.db.selectFrom("trust_refusal").selectAll().executeTakeFirstOrThrow();
+    expect(refusal).toEqual({
+      id: "r1",
+      received_at: big,
+      version: null,
+      code: "e.t.malformed",
+      detail: "d",
+      source: "kv",
+      list,
+    });
     return opened.dialect;
   } finally {
     await opened.close();

@@ -121,6 +121,24 @@ export interface NodeStateTable {
   updated_at: number;
 }
 
+/**
+ * A trust list this node refused (docs/protocol.md §6.4), for its admins (migration 003). `list` is the
+ * list as received: public keys and org names only, never personal data.
+ */
+export interface TrustRefusalTable {
+  id: string;
+  received_at: number;
+  /** The candidate's version, when its payload could be read. */
+  version: number | null;
+  /** An `e.t.*` code of @refnet/trust. */
+  code: string;
+  detail: string;
+  /** Where the list came from: "kv" (the bucket watch) or "refresh" (read when a message named a newer list). */
+  source: string;
+  /** The list's JSON as received; null when it was larger than a trust list may be. */
+  list: string | null;
+}
+
 export interface Database {
   staff: StaffTable;
   referral: ReferralTable;
@@ -129,4 +147,5 @@ export interface Database {
   inbox: InboxTable;
   quarantine: QuarantineTable;
   node_state: NodeStateTable;
+  trust_refusal: TrustRefusalTable;
 }

@@ -144,3 +144,47 @@ export async function listQuarantine(
   });
   return { items, hasNextPage, endCursor: items.at(-1)?.cursor ?? null };
 }
+
+export interface TrustRefusalRecord {
+  id: string;
+  receivedAt: number;
+  version: number | null;
+  code: string;
+  detail: string;
+  source: string;
+  list: string | null;
+}
+
+/** Refused trust lists (docs/protocol.md §6.4), newest first. */
+export async function listTrustRefusals(
+  db: Kysely<Database>,
+  page: { first?: number | null; after?: string | null },
+): Promise<Page<TrustRefusalRecord>> {
+  const first = pageSize(page.first);
+  let q = db.selectFrom("trust_refusal").selectAll();
+  if (page.after) {
+    const c = decodeCursor(page.after);
+    q = q.where((eb) =>
+      eb.or([eb("received_at", "<", c.t), eb.and([eb("received_at", "=", c.t), eb("id", "<", c.id)])]),
+    );
+  }
+  const rows = await q
+    .orderBy("received_at", "desc")
+    .orderBy("id", "desc")
+    .limit(first + 1)
+    .execute();
+  const hasNextPage = rows.length > first;
+  const items = rows.slice(0, first).map((r) => {
+    const node: TrustRefusalRecord = {
+      id: r.id,
+      receivedAt: Number(r.received_at),
+      version: r.version === null ? null : Number(r.version),
+      code: r.code,
+      detail: r.detail,
+      source: r.source,
+      list: r.list,
+    };
+    return { cursor: encodeCursor({ t: node.receivedAt, id: node.id }), node };
+  });
+  return { items, hasNextPage, endCursor: items.at(-1)?.cursor ?? null };
+}

@@ -11,6 +11,8 @@ export interface TrustState {
   current(): TrustList;
   /** True when the list in force has expired: the node neither sends nor accepts (docs/protocol.md §6). */
   isExpired(nowMs?: number): boolean;
+  /** The latest trust list this node refused (docs/protocol.md §6.4), if any; for its admins. */
+  lastRefused?(): { code: string; version: number | null; at: number } | undefined;
 }
 
 /** Seals a message to its recipient and records it in the outbox inside the caller's transaction. */

@@ -1,6 +1,7 @@
 // The trust list in force on this node (docs/protocol.md §6). It starts from a pinned genesis list,
 // keeps the last accepted list in the node's own database (so neither a restart nor a rolled-back KV
 // entry can take it back to an older list), and applies newer lists from the network's KV bucket.
+import { createHash, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { KV, KvEntry, KvWatchEntry } from "@nats-io/kv";
 import { TRUST_LIST_KEY } from "@refnet/protocol";
@@ -8,6 +9,7 @@ import {
   type AcceptResult,
   acceptTrustList,
   type GenesisPin,
+  MAX_TRUST_LIST_BYTES,
   parseTrustList,
   restoreTrustList,
   type SignedTrustList,
@@ -21,7 +23,12 @@ import type { Database } from "../db/schema.ts";
 import type { TrustState } from "./contracts.ts";
 
 const STATE_KEY = "trust.list";
-const REFUSED_KEY = "trust.last-refused";
+
+/**
+ * Refusals kept in trust_refusal; older ones are deleted. Whoever can write the bucket can offer any
+ * number of bad lists, and that must not fill the node's disk.
+ */
+export const MAX_TRUST_REFUSALS = 500;
 
 export interface TrustStoreDeps {
   db: Kysely<Database>;
@@ -32,13 +39,17 @@ export interface TrustStoreDeps {
   genesisPath?: string;
   /** Hex SHA-256 of the genesis list (see trustListDigest); when absent the genesis file itself is trusted. */
   genesisSha256?: string;
+  /** How many refusals trust_refusal keeps; MAX_TRUST_REFUSALS by default. */
+  maxRefusals?: number;
 }
 
 export interface TrustRefusal {
   code: string;
   detail: string;
   version: number | null;
+  /** Milliseconds. */
   at: number;
+  source: string;
 }
 
 export class TrustStore implements TrustState {
@@ -46,6 +57,8 @@ export class TrustStore implements TrustState {
   #kv: KV | undefined;
   #watchStop: (() => void) | undefined;
   #lastRefused: TrustRefusal | undefined;
+  /** SHA-256 of the text and the code of the last refusal: the same list refused again is not re-recorded. */
+  #lastRefusedKey: string | undefined;
   #listeners = new Set<(list: TrustList) => void>();
   #applying: Promise<unknown> = Promise.resolve();
 
@@ -72,7 +85,9 @@ export class TrustStore implements TrustState {
       if (!res.ok) {
         throw new Error(`the trust list stored in the database does not verify (${res.code}): ${res.detail}`);
       }
-      return new TrustStore(deps, res.list);
+      const store = new TrustStore(deps, res.list);
+      await store.#loadLastRefusal();
+      return store;
     }
     if (!deps.genesisPath) {
       throw new Error(
@@ -160,7 +175,7 @@ export class TrustStore implements TrustState {
     } catch {
       return false;
     }
-    if (!entry || entry.operation !== "PUT") return false;
+    if (entry?.operation !== "PUT") return false;
     const res = await this.#serialised(() => this.offer(entry.string(), "refresh"));
     return res.ok;
   }
@@ -177,7 +192,7 @@ export class TrustStore implements TrustState {
     try {
       candidate = JSON.parse(text) as SignedTrustList;
     } catch {
-      return this.#refuse({ ok: false, code: "e.t.malformed", detail: "not JSON" }, null, source);
+      return this.#refuse({ ok: false, code: "e.t.malformed", detail: "not JSON" }, null, source, text);
     }
     const nowS = Math.floor(this.deps.clock.now() / 1000);
     const res = await acceptTrustList(this.#list.payload, candidate, nowS);
@@ -190,25 +205,80 @@ export class TrustStore implements TrustState {
       return res;
     }
     if (res.code === "e.t.version") return res;
-    return this.#refuse(res, versionOf(candidate), source);
+    return this.#refuse(res, versionOf(candidate), source, text);
   }
 
   async #refuse(
     res: { ok: false; code: string; detail: string },
     version: number | null,
     source: string,
+    text: string,
   ): Promise<{ ok: false; code: string; detail: string }> {
-    const refusal: TrustRefusal = { code: res.code, detail: res.detail, version, at: this.deps.clock.now() };
-    this.#lastRefused = refusal;
+    const at = this.deps.clock.now();
     this.deps.logger.warn({ code: res.code, version, source }, "trust list refused");
-    await this.deps.db
-      .insertInto("node_state")
-      .values({ key: REFUSED_KEY, value: JSON.stringify(refusal), updated_at: refusal.at })
-      .onConflict((oc) =>
-        oc.column("key").doUpdateSet({ value: JSON.stringify(refusal), updated_at: refusal.at }),
-      )
-      .execute();
+    // The same bad list seen again (the watch, then a refresh a message caused) is one refusal, not a
+    // row per look: only its first sighting is recorded.
+    const key = refusalKey(res.code, text);
+    if (key === this.#lastRefusedKey) return res;
+    this.#lastRefusedKey = key;
+    this.#lastRefused = { code: res.code, detail: res.detail, version, at, source };
+    const fits = Buffer.byteLength(text, "utf8") <= MAX_TRUST_LIST_BYTES;
+    await this.deps.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("trust_refusal")
+        .values({
+          id: randomUUID(),
+          received_at: at,
+          version,
+          code: res.code,
+          detail: res.detail,
+          source,
+          // Kept as received for the admins; a value too large to be a trust list is not kept.
+          list: fits ? text : null,
+        })
+        .execute();
+      const cutoff = await trx
+        .selectFrom("trust_refusal")
+        .select(["received_at", "id"])
+        .orderBy("received_at", "desc")
+        .orderBy("id", "desc")
+        .offset(this.deps.maxRefusals ?? MAX_TRUST_REFUSALS)
+        .limit(1)
+        .executeTakeFirst();
+      if (cutoff) {
+        await trx
+          .deleteFrom("trust_refusal")
+          .where((eb) =>
+            eb.or([
+              eb("received_at", "<", cutoff.received_at),
+              eb.and([eb("received_at", "=", cutoff.received_at), eb("id", "<=", cutoff.id)]),
+            ]),
+          )
+          .execute();
+      }
+    });
     return res;
+  }
+
+  async #loadLastRefusal(): Promise<void> {
+    const row = await this.deps.db
+      .selectFrom("trust_refusal")
+      .select(["received_at", "version", "code", "detail", "source", "list"])
+      .orderBy("received_at", "desc")
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    if (row) {
+      this.#lastRefused = {
+        code: row.code,
+        detail: row.detail,
+        version: row.version === null ? null : Number(row.version),
+        at: Number(row.received_at),
+        source: row.source,
+      };
+      // The watch offers the bucket's value again after a restart: the same bad list is not re-recorded.
+      if (row.list !== null) this.#lastRefusedKey = refusalKey(row.code, row.list);
+    }
   }
 
   async #persist(list: TrustList): Promise<void> {
@@ -226,6 +296,10 @@ export class TrustStore implements TrustState {
     this.#applying = next.catch(() => undefined);
     return next;
   }
+}
+
+function refusalKey(code: string, text: string): string {
+  return `${code} ${createHash("sha256").update(text).digest("hex")}`;
 }
 
 function versionOf(signed: SignedTrustList): number | null {

@@ -168,6 +168,84 @@ describe("organization and partners", () => {
   });
 });
 
+describe("trust list and refusals (admins only)", () => {
+  const TRUST = /* GraphQL */ `{
+    trustList {
+      version network issuedAt expiresAt expired threshold digest
+      admins { id kid fingerprint }
+      partners { orgId name country roles status keys { use kid fingerprint notBefore notAfter validNow } }
+    }
+  }`;
+  const REFUSALS = /* GraphQL */ `query R($first: Int, $after: String) {
+    trustRefusals(first: $first, after: $after) {
+      edges { cursor node { id receivedAt version code detail source list } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`;
+
+  it("refuses both to staff below admin", async () => {
+    for (const q of [TRUST, REFUSALS]) {
+      const res = await gql(q, {}, caseworker);
+      expect(res.errors?.[0]?.extensions?.code).toBe("ERR_FORBIDDEN");
+      expect(res.data ?? null).toBeNull();
+    }
+  });
+
+  it("shows the list in force, every partner and key, to an admin", async () => {
+    const res = await gql(TRUST, {}, admin);
+    expect(res.errors).toBeUndefined();
+    const t = res.data?.trustList;
+    const list = origin.trust.current();
+    expect(t).toMatchObject({
+      version: 1,
+      network: "test-net",
+      expired: false,
+      threshold: 2,
+      digest: list.digest,
+      expiresAt: new Date(list.expiresAt * 1000).toISOString(),
+    });
+    expect(t.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(t.admins).toHaveLength(3);
+    for (const a of t.admins) expect(a.fingerprint).toMatch(/^([0-9a-f]{4} ){15}[0-9a-f]{4}$/);
+    // Unlike `partners`, this node itself is in it too.
+    expect(t.partners.map((p: { orgId: string }) => p.orgId)).toEqual(
+      expect.arrayContaining([ORIGIN, SHELTER]),
+    );
+    for (const p of t.partners) {
+      expect(p.status).toBe("ACTIVE");
+      expect(p.keys.map((k: { use: string }) => k.use).sort()).toEqual(["ENC", "SIG"]);
+      for (const k of p.keys) expect(k).toMatchObject({ notAfter: null, validNow: true });
+    }
+  });
+
+  it("pages refused lists newest first, and health names the latest", async () => {
+    const store = origin.trust as unknown as { offer(text: string, source: string): Promise<unknown> };
+    for (const text of ["first bad list", "second bad list", "third bad list"]) {
+      world.clock.advance(1000);
+      await store.offer(text, "kv");
+    }
+    const p1 = await gql(REFUSALS, { first: 2 }, admin);
+    expect(p1.errors).toBeUndefined();
+    const page1 = p1.data?.trustRefusals;
+    expect(page1.edges.map((e: { node: { list: string } }) => e.node.list)).toEqual([
+      "third bad list",
+      "second bad list",
+    ]);
+    expect(page1.edges[0].node).toMatchObject({ code: "e.t.malformed", version: null, source: "kv" });
+    expect(page1.edges[0].node.receivedAt).toBe(new Date(world.clock.now()).toISOString());
+    expect(page1.pageInfo.hasNextPage).toBe(true);
+    const p2 = await gql(REFUSALS, { first: 2, after: page1.pageInfo.endCursor }, admin);
+    expect(p2.data?.trustRefusals.edges.map((e: { node: { list: string } }) => e.node.list)).toEqual([
+      "first bad list",
+    ]);
+    const health = await gql("{ health { trust { version lastRefusal { code version at } } } }");
+    expect(health.data?.health.trust).toEqual({
+      version: 1,
+      lastRefusal: { code: "e.t.malformed", version: null, at: new Date(world.clock.now()).toISOString() },
+    });
+  });
+});
+
 describe("referrals", () => {
   it("drafts with the consent deciding which fields are kept, enums mapped both ways", async () => {
     const res = await gql(DRAFT, { input: input() });

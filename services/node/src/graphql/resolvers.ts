@@ -2,10 +2,10 @@
 // (UPPER_CASE enums, ISO date-times) and the domain (wire values, milliseconds) and hold no rules of
 // their own: those live in domain/ and auth.ts.
 import type { Consent, Subject as WireSubject } from "@refnet/protocol";
-import { keyValidAt, type TrustList, type TrustListPartner } from "@refnet/trust";
+import { formatFingerprint, keyValidAt, type TrustList, type TrustListPartner } from "@refnet/trust";
 import { requireRole, type Staff as StaffRecord } from "../auth.ts";
 import { consentTimeMs } from "../domain/consent-time.ts";
-import { listQuarantine, listReferrals } from "../domain/queries.ts";
+import { listQuarantine, listReferrals, listTrustRefusals } from "../domain/queries.ts";
 import {
   acceptReferral,
   declineReferral,
@@ -40,6 +40,7 @@ import type {
   ReferralEvent as GqlReferralEvent,
   Staff as GqlStaff,
   Subject as GqlSubject,
+  TrustListInfo as GqlTrustListInfo,
   Resolvers,
   SubjectInput,
 } from "./generated/resolvers.ts";
@@ -66,6 +67,36 @@ function toGqlPartner(p: TrustListPartner, fingerprints: string[]): GqlPartner {
     roles: p.roles.map((r) => partnerRoleEnum.toGql(r)),
     status: partnerStatusEnum.toGql(p.status),
     keyFingerprints: fingerprints,
+  };
+}
+
+/** The whole list in force, every partner whatever its status and every key (admins only). */
+function toGqlTrustList(list: TrustList, nowMs: number): GqlTrustListInfo {
+  const nowS = Math.floor(nowMs / 1000);
+  return {
+    version: list.version,
+    network: list.network,
+    issuedAt: toIso(list.issuedAt * 1000),
+    expiresAt: toIso(list.expiresAt * 1000),
+    expired: list.isExpired(nowS),
+    threshold: list.threshold,
+    digest: list.digest,
+    admins: list.admins().map((a) => ({ id: a.id, kid: a.kid, fingerprint: formatFingerprint(a.kid) })),
+    partners: list.partners().map((p) => ({
+      orgId: p.orgId,
+      name: p.name,
+      country: p.country,
+      roles: p.roles.map((r) => partnerRoleEnum.toGql(r)),
+      status: partnerStatusEnum.toGql(p.status),
+      keys: list.fingerprints(p.orgId).map((k) => ({
+        use: k.use === "sig" ? ("SIG" as const) : ("ENC" as const),
+        kid: k.kid,
+        fingerprint: k.fingerprint,
+        notBefore: toIso(k.notBefore * 1000),
+        notAfter: k.notAfter === undefined ? null : toIso(k.notAfter * 1000),
+        validNow: keyValidAt(k, nowS),
+      })),
+    })),
   };
 }
 
@@ -228,13 +259,47 @@ export const resolvers: Resolvers = {
       };
     },
 
+    trustList: (_p, _a, { app, staff }) => {
+      requireRole(staff, "admin");
+      return toGqlTrustList(app.trust.current(), app.clock.now());
+    },
+
+    trustRefusals: async (_p, { first, after }, { app, staff }) => {
+      requireRole(staff, "admin");
+      const page = await listTrustRefusals(app.db, { first, after });
+      return {
+        edges: page.items.map(({ cursor, node }) => ({
+          cursor,
+          node: {
+            id: node.id,
+            receivedAt: toIso(node.receivedAt),
+            version: node.version,
+            code: node.code,
+            detail: node.detail,
+            source: node.source,
+            list: node.list,
+          },
+        })),
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      };
+    },
+
     health: async (_p, _a, { app }) => {
       const r = await readiness(app);
       return {
         ready: r.ready,
         database: r.database,
         nats: r.nats,
-        trust: { version: r.trust.version, expiresAt: toIso(r.trust.expiresAt), expired: r.trust.expired },
+        trust: {
+          version: r.trust.version,
+          expiresAt: toIso(r.trust.expiresAt),
+          expired: r.trust.expired,
+          lastRefusal: r.trust.lastRefusal && {
+            code: r.trust.lastRefusal.code,
+            version: r.trust.lastRefusal.version,
+            at: toIso(r.trust.lastRefusal.at),
+          },
+        },
         outboxPending: r.outboxPending,
         quarantined: r.quarantined,
       };

@@ -3,8 +3,10 @@
 import type { Migration } from "kysely";
 import * as m001 from "./001-initial.ts";
 import * as m002 from "./002-outbox-order.ts";
+import * as m003 from "./003-trust-refusals.ts";
 
 export const migrations: Record<string, Migration> = {
   "001-initial": m001,
   "002-outbox-order": m002,
+  "003-trust-refusals": m003,
 };

@@ -121,6 +121,10 @@ export type IdentityDocumentInput = {
   type: Scalars['String']['input'];
 };
 
+export type KeyUse =
+  | 'ENC'
+  | 'SIG';
+
 export type Mutation = {
   __typename?: 'Mutation';
   acceptReferral: Referral;
@@ -258,6 +262,10 @@ export type Query = {
   quarantine: QuarantineConnection;
   referral?: Maybe<Referral>;
   referrals: ReferralConnection;
+  /** The trust list in force, with every partner and key (admins only). */
+  trustList: TrustListInfo;
+  /** Trust lists this node refused, newest first (admins only). */
+  trustRefusals: TrustRefusalConnection;
 };
 
 
@@ -282,6 +290,12 @@ export type QueryReferralArgs = {
 export type QueryReferralsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ReferralFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryTrustRefusalsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -438,10 +452,99 @@ export type SubscriptionReferralEventsArgs = {
   referralId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** A network admin of the trust list in force. */
+export type TrustListAdmin = {
+  __typename?: 'TrustListAdmin';
+  /** The thumbprint in hex, groups of four, as `refnet trust show` prints it. */
+  fingerprint: Scalars['String']['output'];
+  id: Scalars['String']['output'];
+  /** RFC 7638 thumbprint of the admin's Ed25519 key. */
+  kid: Scalars['String']['output'];
+};
+
+/** The trust list in force on this node (docs/protocol.md §6). */
+export type TrustListInfo = {
+  __typename?: 'TrustListInfo';
+  admins: Array<TrustListAdmin>;
+  /** Lowercase hex SHA-256 of the signed list (docs/protocol.md §6.5), as `refnet trust verify` prints it. */
+  digest: Scalars['String']['output'];
+  expired: Scalars['Boolean']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  issuedAt: Scalars['DateTime']['output'];
+  network: Scalars['String']['output'];
+  partners: Array<TrustListPartner>;
+  threshold: Scalars['Int']['output'];
+  version: Scalars['Int']['output'];
+};
+
+/** A partner key of the trust list in force. */
+export type TrustListKey = {
+  __typename?: 'TrustListKey';
+  /** The thumbprint in hex, groups of four. */
+  fingerprint: Scalars['String']['output'];
+  /** RFC 7638 thumbprint. */
+  kid: Scalars['String']['output'];
+  notAfter?: Maybe<Scalars['DateTime']['output']>;
+  notBefore: Scalars['DateTime']['output'];
+  use: KeyUse;
+  /** Whether the key is valid at this moment (notBefore ≤ now < notAfter). */
+  validNow: Scalars['Boolean']['output'];
+};
+
+/** An organization of the trust list in force, whatever its status, with all its keys (admins only). */
+export type TrustListPartner = {
+  __typename?: 'TrustListPartner';
+  country: Scalars['String']['output'];
+  keys: Array<TrustListKey>;
+  name: Scalars['String']['output'];
+  orgId: Scalars['ID']['output'];
+  roles: Array<PartnerRole>;
+  status: PartnerStatus;
+};
+
+/** A trust list this node refused; the list in force stayed in force. */
+export type TrustRefusal = {
+  __typename?: 'TrustRefusal';
+  /** Why: an e.t.* code (docs/admin-guide.md). */
+  code: Scalars['String']['output'];
+  detail: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** The list's JSON as received (public keys and org names only); null when too large to be a trust list. */
+  list?: Maybe<Scalars['String']['output']>;
+  receivedAt: Scalars['DateTime']['output'];
+  /** Where the list came from: kv (the bucket watch) or refresh (read when a message named a newer list). */
+  source: Scalars['String']['output'];
+  /** The refused list's version, when its payload could be read. */
+  version?: Maybe<Scalars['Int']['output']>;
+};
+
+export type TrustRefusalConnection = {
+  __typename?: 'TrustRefusalConnection';
+  edges: Array<TrustRefusalEdge>;
+  pageInfo: PageInfo;
+};
+
+export type TrustRefusalEdge = {
+  __typename?: 'TrustRefusalEdge';
+  cursor: Scalars['String']['output'];
+  node: TrustRefusal;
+};
+
+/** The latest trust list this node refused (docs/protocol.md §6.4). */
+export type TrustRefusalSummary = {
+  __typename?: 'TrustRefusalSummary';
+  at: Scalars['DateTime']['output'];
+  code: Scalars['String']['output'];
+  /** The refused list's version, when its payload could be read. */
+  version?: Maybe<Scalars['Int']['output']>;
+};
+
 export type TrustState = {
   __typename?: 'TrustState';
   expired: Scalars['Boolean']['output'];
   expiresAt: Scalars['DateTime']['output'];
+  /** The latest refused trust list, if any (the list in force is unchanged by a refusal). */
+  lastRefusal?: Maybe<TrustRefusalSummary>;
   version: Scalars['Int']['output'];
 };
 
@@ -540,6 +643,7 @@ export type ResolversTypes = {
   IdentityDocumentInput: IdentityDocumentInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  KeyUse: KeyUse;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Organization: ResolverTypeWrapper<Organization>;
   Outcome: Outcome;
@@ -565,6 +669,14 @@ export type ResolversTypes = {
   Subject: ResolverTypeWrapper<Subject>;
   SubjectInput: SubjectInput;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TrustListAdmin: ResolverTypeWrapper<TrustListAdmin>;
+  TrustListInfo: ResolverTypeWrapper<TrustListInfo>;
+  TrustListKey: ResolverTypeWrapper<TrustListKey>;
+  TrustListPartner: ResolverTypeWrapper<TrustListPartner>;
+  TrustRefusal: ResolverTypeWrapper<TrustRefusal>;
+  TrustRefusalConnection: ResolverTypeWrapper<TrustRefusalConnection>;
+  TrustRefusalEdge: ResolverTypeWrapper<TrustRefusalEdge>;
+  TrustRefusalSummary: ResolverTypeWrapper<TrustRefusalSummary>;
   TrustState: ResolverTypeWrapper<TrustState>;
   Urgency: Urgency;
 };
@@ -601,6 +713,14 @@ export type ResolversParentTypes = {
   Subject: Subject;
   SubjectInput: SubjectInput;
   Subscription: Record<PropertyKey, never>;
+  TrustListAdmin: TrustListAdmin;
+  TrustListInfo: TrustListInfo;
+  TrustListKey: TrustListKey;
+  TrustListPartner: TrustListPartner;
+  TrustRefusal: TrustRefusal;
+  TrustRefusalConnection: TrustRefusalConnection;
+  TrustRefusalEdge: TrustRefusalEdge;
+  TrustRefusalSummary: TrustRefusalSummary;
   TrustState: TrustState;
 };
 
@@ -708,6 +828,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   quarantine?: Resolver<ResolversTypes['QuarantineConnection'], ParentType, ContextType, RequireFields<QueryQuarantineArgs, 'first'>>;
   referral?: Resolver<Maybe<ResolversTypes['Referral']>, ParentType, ContextType, RequireFields<QueryReferralArgs, 'id'>>;
   referrals?: Resolver<ResolversTypes['ReferralConnection'], ParentType, ContextType, RequireFields<QueryReferralsArgs, 'first'>>;
+  trustList?: Resolver<ResolversTypes['TrustListInfo'], ParentType, ContextType>;
+  trustRefusals?: Resolver<ResolversTypes['TrustRefusalConnection'], ParentType, ContextType, RequireFields<QueryTrustRefusalsArgs, 'first'>>;
 };
 
 export type ReferralResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Referral'] = ResolversParentTypes['Referral']> = {
@@ -785,9 +907,72 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   referralEvents?: SubscriptionResolver<ResolversTypes['ReferralEvent'], "referralEvents", ParentType, ContextType, Partial<SubscriptionReferralEventsArgs>>;
 };
 
+export type TrustListAdminResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TrustListAdmin'] = ResolversParentTypes['TrustListAdmin']> = {
+  fingerprint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kid?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type TrustListInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TrustListInfo'] = ResolversParentTypes['TrustListInfo']> = {
+  admins?: Resolver<Array<ResolversTypes['TrustListAdmin']>, ParentType, ContextType>;
+  digest?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  issuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  network?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  partners?: Resolver<Array<ResolversTypes['TrustListPartner']>, ParentType, ContextType>;
+  threshold?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type TrustListKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TrustListKey'] = ResolversParentTypes['TrustListKey']> = {
+  fingerprint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kid?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  notAfter?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  notBefore?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  use?: Resolver<ResolversTypes['KeyUse'], ParentType, ContextType>;
+  validNow?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type TrustListPartnerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TrustListPartner'] = ResolversParentTypes['TrustListPartner']> = {
+  country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  keys?: Resolver<Array<ResolversTypes['TrustListKey']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  orgId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['PartnerRole']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['PartnerStatus'], ParentType, ContextType>;
+};
+
+export type TrustRefusalResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TrustRefusal'] = ResolversParentTypes['TrustRefusal']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  detail?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  list?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  receivedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type TrustRefusalConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TrustRefusalConnection'] = ResolversParentTypes['TrustRefusalConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['TrustRefusalEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type TrustRefusalEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TrustRefusalEdge'] = ResolversParentTypes['TrustRefusalEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['TrustRefusal'], ParentType, ContextType>;
+};
+
+export type TrustRefusalSummaryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TrustRefusalSummary'] = ResolversParentTypes['TrustRefusalSummary']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
 export type TrustStateResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TrustState'] = ResolversParentTypes['TrustState']> = {
   expired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  lastRefusal?: Resolver<Maybe<ResolversTypes['TrustRefusalSummary']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
@@ -813,6 +998,14 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Staff?: StaffResolvers<ContextType>;
   Subject?: SubjectResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  TrustListAdmin?: TrustListAdminResolvers<ContextType>;
+  TrustListInfo?: TrustListInfoResolvers<ContextType>;
+  TrustListKey?: TrustListKeyResolvers<ContextType>;
+  TrustListPartner?: TrustListPartnerResolvers<ContextType>;
+  TrustRefusal?: TrustRefusalResolvers<ContextType>;
+  TrustRefusalConnection?: TrustRefusalConnectionResolvers<ContextType>;
+  TrustRefusalEdge?: TrustRefusalEdgeResolvers<ContextType>;
+  TrustRefusalSummary?: TrustRefusalSummaryResolvers<ContextType>;
   TrustState?: TrustStateResolvers<ContextType>;
 };
 
