@@ -24,7 +24,7 @@ import { DRAFT, NETWORK_ORGS, ORIGIN, referralInput, SEND, SHELTER_A } from "../
 
 const NETWORK = "bench-net";
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=") as [string, string]));
-const CRYPTO_N = Number(args.get("crypto") ?? 600);
+const CRYPTO_N = Number(args.get("crypto") ?? 400);
 const FLAT_N = Number(args.get("handoffs") ?? 600);
 const PACED_N = Number(args.get("paced") ?? 500);
 const PACED_RATE = Number(args.get("rate") ?? 100);
@@ -113,28 +113,38 @@ async function cryptoCeiling() {
     const { envelope } = await sealEnvelope(offer(i), sealOpts(o, ORIGIN, s));
     await openEnvelope(envelope, inboxSubject(NETWORK, SHELTER_A), ctxFor(SHELTER_A, s));
   }
+  // The ceiling is the best of three rounds: a shared machine can only make a round slower.
+  let best = 0;
   let bytes = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < CRYPTO_N; i++) {
-    const sealed = await sealEnvelope(offer(i), sealOpts(o, ORIGIN, s));
-    bytes += sealed.envelope.length;
-    const opened = await openEnvelope(
-      sealed.envelope,
-      inboxSubject(NETWORK, SHELTER_A),
-      ctxFor(SHELTER_A, s),
-    );
-    if (!opened.ok) throw new Error(`bench offer refused: ${opened.code}`);
-    const receipt = await sealEnvelope(
-      { type: "message.receipt", aud: ORIGIN, thid: sealed.claims.thid, body: { ack: [sealed.claims.jti] } },
-      sealOpts(s, SHELTER_A, o),
-    );
-    const back = await openEnvelope(receipt.envelope, inboxSubject(NETWORK, ORIGIN), ctxFor(ORIGIN, o));
-    if (!back.ok) throw new Error(`bench receipt refused: ${back.code}`);
+  for (let round = 0; round < 3; round++) {
+    bytes = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < CRYPTO_N; i++) {
+      const sealed = await sealEnvelope(offer(i), sealOpts(o, ORIGIN, s));
+      bytes += sealed.envelope.length;
+      const opened = await openEnvelope(
+        sealed.envelope,
+        inboxSubject(NETWORK, SHELTER_A),
+        ctxFor(SHELTER_A, s),
+      );
+      if (!opened.ok) throw new Error(`bench offer refused: ${opened.code}`);
+      const receipt = await sealEnvelope(
+        {
+          type: "message.receipt",
+          aud: ORIGIN,
+          thid: sealed.claims.thid,
+          body: { ack: [sealed.claims.jti] },
+        },
+        sealOpts(s, SHELTER_A, o),
+      );
+      const back = await openEnvelope(receipt.envelope, inboxSubject(NETWORK, ORIGIN), ctxFor(ORIGIN, o));
+      if (!back.ok) throw new Error(`bench receipt refused: ${back.code}`);
+    }
+    best = Math.max(best, CRYPTO_N / ((performance.now() - t0) / 1000));
   }
-  const secs = (performance.now() - t0) / 1000;
   const envelopeBytes = Math.round(bytes / CRYPTO_N);
   const { envelope } = await sealEnvelope(offer(0), sealOpts(o, ORIGIN, s));
-  return { handoffsPerSec: CRYPTO_N / secs, envelopeBytes, sample: envelope };
+  return { handoffsPerSec: best, envelopeBytes, sample: envelope };
 }
 
 async function rawJetStream(sample: string) {
@@ -236,7 +246,7 @@ async function main() {
   console.log("refnet bench: two-node handoff (origin → shelter offer, receipt back)\n");
   const crypto = await cryptoCeiling();
   console.log(
-    `crypto-only ceiling   ${fmt(crypto.handoffsPerSec)} handoffs/s (seal+open of offer and receipt, one core; envelope ${crypto.envelopeBytes} B)`,
+    `crypto-only ceiling   ${fmt(crypto.handoffsPerSec)} handoffs/s (seal+open of offer and receipt, one core, best of 3 rounds; envelope ${crypto.envelopeBytes} B)`,
   );
   const raw = await rawJetStream(crypto.sample);
   console.log(
