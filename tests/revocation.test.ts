@@ -31,6 +31,7 @@ import {
   SHELTER_A,
   SHELTER_B,
   sendReferral,
+  statusOf,
   waitForStatus,
 } from "./helpers.ts";
 
@@ -202,6 +203,10 @@ describe.each(databases)("revoking, suspending and restoring partners on $name",
       { allowErrors: true },
     );
     expect(withdraw.errors?.[0]?.extensions?.code).toBe("ERR_PARTNER_UNAVAILABLE");
+    // And the revoked organisation's own node, run honestly, stops sending: its staff see why.
+    const accept = await net.gql(REVOKED, ACCEPT, { id: pendingAtRevoked }, { allowErrors: true });
+    expect(accept.errors?.[0]?.extensions?.code).toBe("ERR_SELF_INACTIVE");
+    expect(await statusOf(net, REVOKED, pendingAtRevoked)).toBe("DELIVERED");
   });
 
   it("refuses on every node what the revoked partner signs, even published straight to an inbox", async () => {

@@ -64,6 +64,14 @@ export class OutboxEnqueuer implements MessageEnqueuer {
       );
     }
     const list = this.deps.trust.current();
+    // A suspended or revoked organisation's node stops speaking for it at once: every partner would
+    // refuse what it signs (docs/protocol.md §2 check 4), and its staff should see why here.
+    if (list.partner(this.deps.orgId)?.status !== "active") {
+      throw new AppError(
+        "ERR_SELF_INACTIVE",
+        "This organization is not an active member of the network in the trust list in force: it sends nothing.",
+      );
+    }
     const partner = list.partner(msg.aud);
     if (partner?.status !== "active") {
       throw new AppError(
