@@ -14,8 +14,11 @@ import {
   createTrustListProposal,
   describeTrustListChange,
   formatFingerprint,
+  generateNatsConfig,
   type KeyUse,
   mergeTrustListProposals,
+  NatsConfigError,
+  type NatsCredential,
   type PartnerKeyInput,
   type PartnerRole,
   parseTrustList,
@@ -42,6 +45,7 @@ import {
   readText,
   replaceFile,
   required,
+  writeNewFile,
 } from "./args.ts";
 import type { Io } from "./cli.ts";
 import { CliError, UsageError } from "./errors.ts";
@@ -80,6 +84,14 @@ export const TRUST_USAGE = `  trust init --network <id> --admin <admin.pub.json>
       writes it there (key "list"). NATS credentials: REFNET_NATS_USER and REFNET_NATS_PASSWORD, or
       REFNET_NATS_TOKEN.
 
+  trust nats-config <list.json> --credentials <credentials.json> --out <file> [--mode single|hub]
+        [--network <id>] [--store-dir <dir>] [--listen <host:port>]
+      Writes the nats-server configuration for the list (infra/nats/README.md): one NATS user per
+      active partner, allowed to publish only into other active partners' inboxes and to read only
+      its own inbox consumer; suspended and revoked partners get no user. credentials.json is
+      { "admin": { "user": "…", "passwordHash": "$2a$…" }, "orgs": { "<orgId>": { "passwordHash": "…" } } }
+      with bcrypt hashes from \`nats-server --bcrypt\`. The file is written with mode 0600.
+
   A proposal or list file is the trust list's JWS in General JSON Serialization (docs/protocol.md §6.1):
   { "payload": "<base64url of the payload JSON>", "signatures": [ { "protected", "signature" }, … ] }
   with zero signatures when just proposed. Its "payload SHA-256" stays the same as signatures are added:
@@ -111,6 +123,8 @@ export async function trust(args: string[], io: Io): Promise<number> {
       return diff(rest, io);
     case "publish":
       return publish(rest, io);
+    case "nats-config":
+      return natsConfig(rest, io);
     default:
       throw new UsageError(
         sub === undefined ? "trust needs a subcommand" : `unknown trust subcommand: ${sub}`,
@@ -768,4 +782,60 @@ async function connectNats(url: string, io: Io): Promise<NatsConnection> {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+// ---------------------------------------------------------------------------------------------- nats-config
+
+async function natsConfig(args: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseCommand(
+    args,
+    {
+      credentials: { type: "string" },
+      out: { type: "string" },
+      mode: { type: "string" },
+      network: { type: "string" },
+      "store-dir": { type: "string" },
+      listen: { type: "string" },
+    },
+    { min: 1, max: 1, names: "one list file" },
+  );
+  const list = await loadList(io, positionals[0]!, "trust list");
+  const mode = v.mode ?? "single";
+  if (mode !== "single" && mode !== "hub") throw new UsageError("--mode is single or hub");
+  const creds = (await readJson(io.cwd, required(v.credentials, "--credentials"), "credentials")) as {
+    admin?: { user?: unknown; passwordHash?: unknown; password?: unknown };
+    orgs?: Record<string, { passwordHash?: unknown; password?: unknown }>;
+  };
+  if (!creds || typeof creds !== "object" || !creds.admin || typeof creds.admin.user !== "string") {
+    throw new CliError("ERR_INPUT", "credentials: needs admin.user and a password hash");
+  }
+  const credential = (c: { passwordHash?: unknown; password?: unknown } | undefined, who: string) => {
+    if (c && typeof c.passwordHash === "string") return { passwordHash: c.passwordHash };
+    if (c && typeof c.password === "string") return { password: c.password };
+    throw new CliError("ERR_INPUT", `credentials: no passwordHash for ${who}`);
+  };
+  const orgs: Record<string, NatsCredential> = {};
+  for (const [orgId, c] of Object.entries(creds.orgs ?? {})) orgs[orgId] = credential(c, orgId);
+  let text: string;
+  try {
+    text = generateNatsConfig(list.payload, {
+      network: v.network ?? list.payload.network,
+      mode,
+      credentials: orgs,
+      adminUser: { user: creds.admin.user, ...credential(creds.admin, "admin") },
+      ...(v["store-dir"] ? { jetstreamStoreDir: v["store-dir"] } : {}),
+      ...(v.listen ? { listen: v.listen } : {}),
+    });
+  } catch (err) {
+    if (err instanceof NatsConfigError) throw new CliError("ERR_INPUT", `${err.message} [${err.code}]`);
+    throw err;
+  }
+  const written = await writeNewFile(io.cwd, required(v.out, "--out"), text, 0o600);
+  const active = list.payload.partners.filter((p) => p.status === "active").length;
+  io.out(
+    `wrote ${written}: nats-server ${mode} configuration for ${list.payload.network} version ${list.payload.version}, ` +
+      `${active} partner user(s) and the admin user\n` +
+      "check it with `nats-server -t -c <file>`, then reload the server (`nats-server --signal reload`)\n",
+  );
+  return EXIT.ok;
 }
