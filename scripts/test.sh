@@ -19,16 +19,11 @@ loud() {
   printf '\n' >&2
 }
 
-banner "type-check (tsc)"
-if ! npx tsc -p tsconfig.json --noEmit; then
+banner "check: generated types up to date, type-check (tsc), lint and format (biome)"
+if ! npm run --silent check; then
   status=1
-  loud "type-check failed"
-fi
-
-banner "lint and format (biome)"
-if ! npx biome check .; then
-  status=1
-  loud "biome check failed (\`npx biome check --write .\` fixes what it can)"
+  loud "npm run check failed: \`npm run codegen\` regenerates resolver types," \
+    "\`npx biome check --write .\` fixes what it can"
 fi
 
 # --- PostgreSQL ----------------------------------------------------------------------------------
