@@ -169,9 +169,10 @@ export class KeyStore {
     let p = this.#decryption.get(kid);
     if (!p) {
       const k = this.#file.keys.find((x) => x.use === "enc" && x.kid === kid && x.retiredAt === undefined);
-      p = k
-        ? (importJWK(k.privateJwk, "ECDH-ES+A256KW", { extractable: false }) as Promise<CryptoKey>)
-        : Promise.resolve(undefined);
+      // Misses are not cached: the kid comes from an unauthenticated header, and remembering every
+      // unknown one would let anyone grow this map without bound.
+      if (!k) return Promise.resolve(undefined);
+      p = importJWK(k.privateJwk, "ECDH-ES+A256KW", { extractable: false }) as Promise<CryptoKey>;
       this.#decryption.set(kid, p);
     }
     return p;

@@ -54,6 +54,20 @@ export function pageSize(first: number | null | undefined): number {
   return n;
 }
 
+/** One page, newest first: the query fetched first + 1 rows, so a spare row means there is more. */
+function toPage<R, T extends { id: string }>(
+  rows: R[],
+  first: number,
+  toNode: (row: R) => T,
+  timeOf: (node: T) => number,
+): Page<T> {
+  const items = rows.slice(0, first).map((row) => {
+    const node = toNode(row);
+    return { cursor: encodeCursor({ t: timeOf(node), id: node.id }), node };
+  });
+  return { items, hasNextPage: rows.length > first, endCursor: items.at(-1)?.cursor ?? null };
+}
+
 export async function listReferrals(
   db: Kysely<Database>,
   filter: ReferralFilter,
@@ -88,12 +102,7 @@ export async function listReferrals(
     .orderBy("id", "desc")
     .limit(first + 1)
     .execute();
-  const hasNextPage = rows.length > first;
-  const items = rows.slice(0, first).map((row) => {
-    const node = toReferralRecord(row);
-    return { cursor: encodeCursor({ t: node.createdAt, id: node.id }), node };
-  });
-  return { items, hasNextPage, endCursor: items.at(-1)?.cursor ?? null };
+  return toPage(rows, first, toReferralRecord, (r) => r.createdAt);
 }
 
 export interface QuarantineRecord {
@@ -128,9 +137,10 @@ export async function listQuarantine(
     .orderBy("id", "desc")
     .limit(first + 1)
     .execute();
-  const hasNextPage = rows.length > first;
-  const items = rows.slice(0, first).map((r) => {
-    const node: QuarantineRecord = {
+  return toPage(
+    rows,
+    first,
+    (r): QuarantineRecord => ({
       id: r.id,
       receivedAt: Number(r.received_at),
       code: r.code,
@@ -139,10 +149,9 @@ export async function listQuarantine(
       messageId: r.jti,
       type: r.type,
       size: Number(r.size),
-    };
-    return { cursor: encodeCursor({ t: node.receivedAt, id: node.id }), node };
-  });
-  return { items, hasNextPage, endCursor: items.at(-1)?.cursor ?? null };
+    }),
+    (n) => n.receivedAt,
+  );
 }
 
 export interface TrustRefusalRecord {
@@ -173,9 +182,10 @@ export async function listTrustRefusals(
     .orderBy("id", "desc")
     .limit(first + 1)
     .execute();
-  const hasNextPage = rows.length > first;
-  const items = rows.slice(0, first).map((r) => {
-    const node: TrustRefusalRecord = {
+  return toPage(
+    rows,
+    first,
+    (r): TrustRefusalRecord => ({
       id: r.id,
       receivedAt: Number(r.received_at),
       version: r.version === null ? null : Number(r.version),
@@ -183,8 +193,7 @@ export async function listTrustRefusals(
       detail: r.detail,
       source: r.source,
       list: r.list,
-    };
-    return { cursor: encodeCursor({ t: node.receivedAt, id: node.id }), node };
-  });
-  return { items, hasNextPage, endCursor: items.at(-1)?.cursor ?? null };
+    }),
+    (n) => n.receivedAt,
+  );
 }

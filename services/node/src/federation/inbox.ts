@@ -64,7 +64,12 @@ export class InboxConsumer<E> {
   #processed = 0;
   #acks = new Set<Promise<void>>();
 
-  constructor(private readonly deps: InboxConsumerDeps<E>) {}
+  /** What openEnvelope asks of this node; built once, every member reads the current state. */
+  readonly #open: OpenContext;
+
+  constructor(private readonly deps: InboxConsumerDeps<E>) {
+    this.#open = this.#openContext();
+  }
 
   get processed(): number {
     return this.#processed;
@@ -152,7 +157,7 @@ export class InboxConsumer<E> {
       // docs/protocol.md §6: with an expired list the node accepts nothing, but loses nothing either.
       return { kind: "frozen" };
     }
-    const res = await openEnvelope(data, subject, this.#openContext());
+    const res = await openEnvelope(data, subject, this.#open);
     if (!res.ok) {
       if (res.code === PROBLEM_CODES.replay && res.verified) {
         const existing = await this.deps.db

@@ -23,6 +23,8 @@ import type { Database } from "../db/schema.ts";
 import type { TrustState } from "./contracts.ts";
 
 const STATE_KEY = "trust.list";
+/** At most one on-demand fetch of the trust list per this interval (see refresh). */
+const REFRESH_INTERVAL_MS = 1000;
 
 /**
  * Refusals kept in trust_refusal; older ones are deleted. Whoever can write the bucket can offer any
@@ -61,6 +63,10 @@ export class TrustStore implements TrustState {
   #lastRefusedKey: string | undefined;
   #listeners = new Set<(list: TrustList) => void>();
   #applying: Promise<unknown> = Promise.resolve();
+  #refreshing: Promise<boolean> | undefined;
+  #lastRefreshAt = Number.NEGATIVE_INFINITY;
+  /** KV revision of the last entry offered, by the watch or a refresh. */
+  #lastRevision = 0;
 
   private constructor(
     private readonly deps: TrustStoreDeps,
@@ -154,6 +160,7 @@ export class TrustStore implements TrustState {
       for await (const entry of iter) {
         if (entry.operation !== "PUT") continue;
         await this.#serialised(() => this.offer(entry.string(), "kv"));
+        this.#lastRevision = entry.revision;
       }
     })().catch((err: unknown) => {
       this.deps.logger.warn({ err: errorName(err) }, "trust list watch ended");
@@ -165,8 +172,24 @@ export class TrustStore implements TrustState {
     this.#watchStop = undefined;
   }
 
-  /** Fetches the newest list from KV now (a message named a newer `tlv`, or an unknown signer). */
-  async refresh(): Promise<boolean> {
+  /**
+   * Fetches the newest list from KV now (a message named a newer `tlv`, or an unknown signer). An
+   * unauthenticated message can ask for this, so concurrent calls share one fetch, a fetch happens at
+   * most once per REFRESH_INTERVAL_MS, and a KV entry already offered is not parsed again; the watch
+   * applies real updates within milliseconds anyway.
+   */
+  refresh(): Promise<boolean> {
+    if (this.#refreshing) return this.#refreshing;
+    const now = performance.now();
+    if (now - this.#lastRefreshAt < REFRESH_INTERVAL_MS) return Promise.resolve(false);
+    this.#lastRefreshAt = now;
+    this.#refreshing = this.#refreshOnce().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #refreshOnce(): Promise<boolean> {
     const kv = this.#kv;
     if (!kv) return false;
     let entry: KvEntry | null;
@@ -175,8 +198,10 @@ export class TrustStore implements TrustState {
     } catch {
       return false;
     }
-    if (entry?.operation !== "PUT") return false;
+    if (entry?.operation !== "PUT" || entry.revision === this.#lastRevision) return false;
+    const revision = entry.revision;
     const res = await this.#serialised(() => this.offer(entry.string(), "refresh"));
+    this.#lastRevision = revision;
     return res.ok;
   }
 

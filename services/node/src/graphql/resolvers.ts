@@ -5,7 +5,7 @@ import type { Consent, Subject as WireSubject } from "@refnet/protocol";
 import { formatFingerprint, keyValidAt, type TrustList, type TrustListPartner } from "@refnet/trust";
 import { requireRole, type Staff as StaffRecord } from "../auth.ts";
 import { consentTimeMs } from "../domain/consent-time.ts";
-import { listQuarantine, listReferrals, listTrustRefusals } from "../domain/queries.ts";
+import { listQuarantine, listReferrals, listTrustRefusals, type Page } from "../domain/queries.ts";
 import {
   acceptReferral,
   declineReferral,
@@ -230,10 +230,7 @@ export const resolvers: Resolvers = {
         },
         { first, after },
       );
-      return {
-        edges: page.items,
-        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-      };
+      return connection(page, (node) => node);
     },
 
     referral: async (_p, { id }, { app }) => (await findReferral(app.db, id)) ?? null,
@@ -241,22 +238,7 @@ export const resolvers: Resolvers = {
     quarantine: async (_p, { first, after }, { app, staff }) => {
       requireRole(staff, "admin");
       const page = await listQuarantine(app.db, { first, after });
-      return {
-        edges: page.items.map(({ cursor, node }) => ({
-          cursor,
-          node: {
-            id: node.id,
-            receivedAt: toIso(node.receivedAt),
-            code: node.code,
-            detail: node.detail,
-            senderOrgId: node.senderOrgId,
-            messageId: node.messageId,
-            type: node.type,
-            size: node.size,
-          },
-        })),
-        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-      };
+      return connection(page, (node) => ({ ...node, receivedAt: toIso(node.receivedAt) }));
     },
 
     trustList: (_p, _a, { app, staff }) => {
@@ -267,21 +249,7 @@ export const resolvers: Resolvers = {
     trustRefusals: async (_p, { first, after }, { app, staff }) => {
       requireRole(staff, "admin");
       const page = await listTrustRefusals(app.db, { first, after });
-      return {
-        edges: page.items.map(({ cursor, node }) => ({
-          cursor,
-          node: {
-            id: node.id,
-            receivedAt: toIso(node.receivedAt),
-            version: node.version,
-            code: node.code,
-            detail: node.detail,
-            source: node.source,
-            list: node.list,
-          },
-        })),
-        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-      };
+      return connection(page, (node) => ({ ...node, receivedAt: toIso(node.receivedAt) }));
     },
 
     health: async (_p, _a, { app }) => {
@@ -384,3 +352,11 @@ export const resolvers: Resolvers = {
     timeline: async (r, _a, { app }) => (await timelineOf(app.db, r.id)).map(toGqlEvent),
   },
 };
+
+/** A Relay-style connection from one page of a domain list. */
+function connection<T, N>(page: Page<T>, toNode: (node: T) => N) {
+  return {
+    edges: page.items.map(({ cursor, node }) => ({ cursor, node: toNode(node) })),
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+  };
+}
