@@ -26,6 +26,8 @@ export interface NatsServerOptions {
   configFile?: string;
   /** Debug logging (-D) in the log file. */
   debug?: boolean;
+  /** Protocol tracing (-V) in the log file: every message the server routes, payload included. */
+  trace?: boolean;
   /**
    * The config file has its own `jetstream { store_dir }` (pass the same dir as `storeDir`): no `-js -sd`
    * flags then, which nats-server 2.9 refuses next to a store_dir in the file ("Duplicate 'store_dir'").
@@ -131,6 +133,7 @@ export class NatsServer {
     args.push("-a", "127.0.0.1", "-p", String(port));
     if (jetstream && !(opts.configFile && opts.jetstreamFromConfig)) args.push("-js", "-sd", storeDir);
     if (opts.debug) args.push("-D");
+    if (opts.trace) args.push("-V");
     const server = new NatsServer({
       binary,
       port,

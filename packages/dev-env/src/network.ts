@@ -66,6 +66,11 @@ export interface TestNetworkOptions {
   trust?: TrustOptions;
   /** Extra REFNET_* variables for every node. */
   env?: Record<string, string>;
+  /**
+   * nats-server logging: "debug" (-D) or "trace" (-D -V, every routed message with its payload, in
+   * `nats/nats-server.log`); the server's default when absent.
+   */
+  natsLogging?: "debug" | "trace";
   /** Children (nats-server, node processes) in their own process group; see NatsServerOptions.detached. */
   detached?: boolean;
   /**
@@ -209,7 +214,11 @@ export class TestNetwork {
     const adminUrl = typeof database === "object" ? database.postgresUrl : undefined;
     let net: TestNetwork | undefined;
     try {
-      nats = await NatsServer.start({ dir: join(rootDir, "nats"), detached: opts.detached ?? false });
+      nats = await NatsServer.start({
+        dir: join(rootDir, "nats"),
+        detached: opts.detached ?? false,
+        ...(opts.natsLogging ? { debug: true, trace: opts.natsLogging === "trace" } : {}),
+      });
       const trust = await createTestNetworkTrust({ network, orgs: opts.orgs, ...opts.trust });
       const genesisFile = join(rootDir, "genesis.json");
       await writeFile(genesisFile, `${JSON.stringify(trust.signed satisfies SignedTrustList, null, 2)}\n`);

@@ -22,6 +22,8 @@ export interface Config {
   trust: { genesisPath?: string; genesisSha256?: string };
   logLevel: LogLevel;
   graphql: { graphiql: boolean; maxDepth: number; maxCost: number };
+  /** Bearer token a scraper must present at /metrics; open when absent. */
+  metricsToken?: string;
   production: boolean;
   /** REFNET_* variables set in the environment that this node does not know (likely typos). */
   unknownVariables: string[];
@@ -46,6 +48,7 @@ export const CONFIG_VARIABLES = [
   "REFNET_GRAPHIQL",
   "REFNET_GRAPHQL_MAX_DEPTH",
   "REFNET_GRAPHQL_MAX_COST",
+  "REFNET_METRICS_TOKEN",
 ] as const;
 type Var = (typeof CONFIG_VARIABLES)[number];
 
@@ -54,6 +57,7 @@ const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   "REFNET_NATS_PASSWORD",
   "REFNET_NATS_TOKEN",
   "REFNET_DATABASE_URL",
+  "REFNET_METRICS_TOKEN",
 ]);
 
 const idString = z.string().regex(ID_PATTERN, "must match ^[a-z0-9][a-z0-9-]{2,62}$");
@@ -97,6 +101,7 @@ const variableSchemas = {
   REFNET_GRAPHIQL: boolString,
   REFNET_GRAPHQL_MAX_DEPTH: intString(1, 100),
   REFNET_GRAPHQL_MAX_COST: intString(1, 10_000_000),
+  REFNET_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters"),
 } satisfies Record<Var, z.ZodType>;
 
 type Parsed = { [K in Var]?: z.output<(typeof variableSchemas)[K]> };
@@ -200,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       maxDepth: parsed.REFNET_GRAPHQL_MAX_DEPTH ?? 12,
       maxCost: parsed.REFNET_GRAPHQL_MAX_COST ?? 5000,
     },
+    ...(parsed.REFNET_METRICS_TOKEN !== undefined ? { metricsToken: parsed.REFNET_METRICS_TOKEN } : {}),
     production,
     unknownVariables,
   };

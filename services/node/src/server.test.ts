@@ -5,7 +5,14 @@ import { serverAudits } from "graphql-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStaff } from "./auth.ts";
 import { type RunningNode, startNode } from "./server.ts";
-import { createTestWorld, draftInput, ORIGIN, silentLogger, type TestWorld } from "./test-support.ts";
+import {
+  createTestWorld,
+  draftInput,
+  ORIGIN,
+  SHELTER_B,
+  silentLogger,
+  type TestWorld,
+} from "./test-support.ts";
 
 let world: TestWorld;
 let nats: NatsServer;
@@ -130,6 +137,46 @@ describe("a running node", () => {
       { referralId: id, kind: "created", status: "DRAFT", actorOrgId: ORIGIN },
       { referralId: id, kind: "sent", status: "SENT", actorOrgId: ORIGIN },
     ]);
+  });
+
+  it("serves Prometheus metrics: aggregate counts with closed label values only", async () => {
+    const res = await fetch(`${node.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    expect(text).toMatch(/^refnet_ready 1$/m);
+    expect(text).toMatch(/^refnet_trust_list_version 1$/m);
+    // The SSE test above drafted and sent one referral.
+    expect(text).toMatch(/^refnet_referrals\{direction="outgoing",state="(sent|delivered)"\} 1$/m);
+    expect(text).toMatch(/^# TYPE refnet_outbox_messages gauge$/m);
+    // Every sample line is `name{label="closed value",...} number`: no free text, ids or references.
+    for (const line of text.split("\n").filter((l) => l && !l.startsWith("#"))) {
+      expect(line).toMatch(/^refnet_[a-z_]+(\{([a-z_]+="[a-z0-9_.-]+",?)+\})? \d+(\.\d+)?$/);
+    }
+  });
+
+  it("asks for the metrics token when one is configured", async () => {
+    const metricsToken = "m".repeat(24);
+    const guarded = await startNode(
+      await world.prepare(SHELTER_B, {
+        REFNET_HTTP_PORT: "0",
+        REFNET_NATS_URL: nats.url,
+        REFNET_METRICS_TOKEN: metricsToken,
+      }),
+      { logger: silentLogger() },
+    );
+    try {
+      expect((await fetch(`${guarded.url}/metrics`)).status).toBe(401);
+      const wrong = await fetch(`${guarded.url}/metrics`, { headers: { authorization: "Bearer nope" } });
+      expect(wrong.status).toBe(401);
+      const right = await fetch(`${guarded.url}/metrics`, {
+        headers: { authorization: `Bearer ${metricsToken}` },
+      });
+      expect(right.status).toBe(200);
+      expect(await right.text()).toContain("# TYPE refnet_ready gauge");
+    } finally {
+      await guarded.stop();
+    }
   });
 
   it("refuses a subscription without a token", async () => {

@@ -1,5 +1,7 @@
-// The node's HTTP side (fastify 5): GraphQL at /graphql, liveness at /healthz, readiness at /readyz.
+// The node's HTTP side (fastify 5): GraphQL at /graphql, liveness at /healthz, readiness at /readyz,
+// Prometheus metrics at /metrics.
 // startNode() is the whole node: migrations, context, federation, HTTP and the expiry sweep.
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import Fastify, {
   type FastifyError,
@@ -15,6 +17,7 @@ import { expireOverdue } from "./domain/referrals.ts";
 import { describe } from "./graphql/errors.ts";
 import { createGraphQL, GRAPHQL_PATH } from "./graphql/yoga.ts";
 import { readiness } from "./health.ts";
+import { renderMetrics } from "./metrics.ts";
 
 /** Largest request body: a referral with its structured sections fits in far less. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -51,6 +54,25 @@ export async function buildServer(ctx: AppContext): Promise<NodeServer> {
       outboxPending: r.outboxPending,
       quarantined: r.quarantined,
     });
+  });
+
+  // Aggregate counts only (metrics.ts); behind a bearer token when REFNET_METRICS_TOKEN is set.
+  const metricsToken = ctx.config.metricsToken
+    ? createHash("sha256").update(ctx.config.metricsToken).digest()
+    : null;
+  app.get("/metrics", async (req, reply) => {
+    if (metricsToken) {
+      const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+      const hash = createHash("sha256").update(given).digest();
+      if (!timingSafeEqual(hash, metricsToken)) {
+        return reply.code(401).header("www-authenticate", "Bearer").send({ error: "Unauthorized." });
+      }
+    }
+    const text = await renderMetrics(ctx);
+    return reply
+      .header("content-type", "text/plain; version=0.0.4; charset=utf-8")
+      .header("cache-control", "no-store")
+      .send(text);
   });
 
   await app.register(async (gql) => {
