@@ -23,6 +23,8 @@ import type { Database } from "../db/schema.ts";
 import type { TrustState } from "./contracts.ts";
 
 const STATE_KEY = "trust.list";
+/** Refusals an intermediate list from the bucket's history may cure: the admins or threshold changed. */
+const BRIDGEABLE: ReadonlySet<string> = new Set(["e.t.threshold", "e.t.new-admins-threshold"]);
 /** At most one on-demand fetch of the trust list per this interval (see refresh). */
 const REFRESH_INTERVAL_MS = 1000;
 
@@ -220,17 +222,72 @@ export class TrustStore implements TrustState {
       return this.#refuse({ ok: false, code: "e.t.malformed", detail: "not JSON" }, null, source, text);
     }
     const nowS = Math.floor(this.deps.clock.now() / 1000);
-    const res = await acceptTrustList(this.#list.payload, candidate, nowS);
+    let res = await acceptTrustList(this.#list.payload, candidate, nowS);
+    const version = versionOf(candidate);
+    if (!res.ok && BRIDGEABLE.has(res.code) && version !== null && version > this.#list.version + 1) {
+      // The admins (or the threshold) changed in a version this node never saw: it was offline, or the
+      // watch only delivers the newest value. Apply the versions in between from the bucket's history,
+      // then judge the candidate against the list they lead to (docs/protocol.md §6.4).
+      if (await this.#bridgeTo(version, source)) {
+        res = await acceptTrustList(this.#list.payload, candidate, nowS);
+      }
+    }
     if (res.ok) {
-      await this.#persist(res.list);
-      const from = this.#list.version;
-      this.#list = res.list;
-      this.deps.logger.info({ from, to: res.list.version, source }, "trust list updated");
-      for (const fn of this.#listeners) fn(res.list);
+      await this.#apply(res.list, source);
       return res;
     }
     if (res.code === "e.t.version") return res;
-    return this.#refuse(res, versionOf(candidate), source, text);
+    return this.#refuse(res, version, source, text);
+  }
+
+  async #apply(list: TrustList, source: string): Promise<void> {
+    await this.#persist(list);
+    const from = this.#list.version;
+    this.#list = list;
+    this.deps.logger.info({ from, to: list.version, source }, "trust list updated");
+    for (const fn of this.#listeners) fn(list);
+  }
+
+  /**
+   * Accepts, in version order, every list of the bucket's history between the one in force and
+   * `target` that follows from it; true when at least one was applied. Lists that do not follow are
+   * skipped without a refusal record: they are history, not offers.
+   */
+  async #bridgeTo(target: number, source: string): Promise<boolean> {
+    const kv = this.#kv;
+    if (!kv) return false;
+    const found: { version: number; signed: SignedTrustList }[] = [];
+    try {
+      const iter = await kv.history({ key: TRUST_LIST_KEY });
+      for await (const entry of iter) {
+        if (entry.operation !== "PUT") continue;
+        const text = entry.string();
+        if (Buffer.byteLength(text, "utf8") > MAX_TRUST_LIST_BYTES) continue;
+        let signed: SignedTrustList;
+        try {
+          signed = JSON.parse(text) as SignedTrustList;
+        } catch {
+          continue;
+        }
+        const v = versionOf(signed);
+        if (v !== null && v > this.#list.version && v < target) found.push({ version: v, signed });
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err: errorName(err) }, "trust list history could not be read");
+      return false;
+    }
+    found.sort((a, b) => a.version - b.version);
+    let applied = false;
+    for (const { version, signed } of found) {
+      if (version <= this.#list.version) continue;
+      const nowS = Math.floor(this.deps.clock.now() / 1000);
+      const res = await acceptTrustList(this.#list.payload, signed, nowS);
+      if (res.ok) {
+        await this.#apply(res.list, `${source}+history`);
+        applied = true;
+      }
+    }
+    return applied;
   }
 
   async #refuse(
