@@ -7,8 +7,11 @@
 //    GraphQL at the origin, stored at the shelter, and its receipt back at the origin ("delivered").
 //    Throughput flat out, and latency p50/p95/p99 at a fixed 100 referrals/s.
 // 4. Each node's resident memory and its time to ready.
+// 5. Revocation: on five node processes, the time from the KV write of a new trust list (suspending
+//    and restoring a partner, then revoking it) until every node has it in force (docs/protocol.md §6).
 import { performance } from "node:perf_hooks";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
 import { NatsServer, TestNetwork } from "@refnet/dev-env";
 import {
@@ -17,8 +20,18 @@ import {
   type OutgoingMessage,
   openEnvelope,
   sealEnvelope,
+  TRUST_LIST_KEY,
+  trustBucketName,
 } from "@refnet/protocol";
-import { createTestNetworkTrust, TrustList } from "@refnet/trust";
+import {
+  buildNextTrustList,
+  canonicalTrustListJson,
+  coSignTrustList,
+  createTestNetworkTrust,
+  signTrustList,
+  TrustList,
+  type TrustListPayload,
+} from "@refnet/trust";
 import { importJWK } from "jose";
 import { DRAFT, NETWORK_ORGS, ORIGIN, referralInput, SEND, SHELTER_A } from "../helpers.ts";
 
@@ -242,7 +255,69 @@ async function handoffs() {
   }
 }
 
+const REVOCATION_ROUNDS = Number(args.get("revocations") ?? 7);
+
+async function revocation() {
+  const orgs = [
+    ...NETWORK_ORGS,
+    { orgId: "legal-east", name: "Legal Aid East", country: "RO", roles: ["origin" as const] },
+    { orgId: "shelter-gamma", name: "Gamma Refuge", country: "GR", roles: ["destination" as const] },
+  ];
+  const target = "shelter-gamma";
+  const net = await TestNetwork.start({ network: NETWORK, orgs, nodeMode: "process", logLevel: "warn" });
+  const nc = await connect({ servers: net.nats.url });
+  try {
+    const kv = await new Kvm(nc).open(trustBucketName(NETWORK));
+    let payload: TrustListPayload = net.trust.payload;
+    const worst: number[] = [];
+    for (let round = 0; round < REVOCATION_ROUNDS; round++) {
+      // Revocation is final, so the rounds before the last suspend and restore the same partner (the
+      // same path through every node: a new list, a partner's status changed) and the last revokes it.
+      const kind = round === REVOCATION_ROUNDS - 1 ? "revoke" : round % 2 === 0 ? "suspend" : "restore";
+      const next = await buildNextTrustList(
+        payload,
+        [{ kind, orgId: target }],
+        Math.floor(Date.now() / 1000),
+      );
+      const keys = net.trust.adminKeys;
+      let signed = await signTrustList(next, [keys[round % 3]!.privateJwk]);
+      signed = await coSignTrustList(signed, keys[(round + 1) % 3]!.privateJwk);
+      payload = next;
+      // Each node is asked for the version in force (/readyz) as fast as it answers, from the moment
+      // of the write until it shows the new one.
+      const applied = new Map<string, number>();
+      const t0 = performance.now();
+      const put = kv.put(TRUST_LIST_KEY, canonicalTrustListJson(signed));
+      await Promise.all(
+        net.nodes().map(async (n) => {
+          while (performance.now() - t0 < 10_000) {
+            const r = (await (await fetch(`${n.url}/readyz`)).json()) as { trust: { version: number } };
+            if (r.trust.version === next.version) {
+              applied.set(n.orgId, performance.now() - t0);
+              return;
+            }
+            await new Promise((r) => setTimeout(r, 2));
+          }
+          throw new Error(`${n.orgId} did not apply trust list version ${next.version} within 10 s`);
+        }),
+      );
+      await put;
+      worst.push(Math.max(...applied.values()));
+    }
+    worst.sort((a, b) => a - b);
+    return { worst, nodes: orgs.length };
+  } finally {
+    await nc.close();
+    await net.stop();
+  }
+}
+
 async function main() {
+  if (args.get("only") === "revocation") {
+    const rev = await revocation();
+    console.log(`revocation: ${rev.worst.map((w) => fmt(w)).join(", ")} ms (worst node per list)`);
+    return;
+  }
   console.log("refnet bench: two-node handoff (origin → shelter offer, receipt back)\n");
   const crypto = await cryptoCeiling();
   console.log(
@@ -266,11 +341,16 @@ async function main() {
   for (const [org, ms] of Object.entries(h.readyMs)) {
     console.log(`ready in              ${org}: ${fmt(ms as number, 0)} ms (process start → /readyz 200)`);
   }
+  const rev = await revocation();
+  console.log(
+    `revocation            every one of ${rev.nodes} nodes has the new list ${fmt(pct(rev.worst, 50))} ms (median) / ${fmt(rev.worst.at(-1)!)} ms (worst) after the KV write (${rev.worst.length} lists: suspend, restore, …, revoke)`,
+  );
   const checks = [
     ["throughput ≥ 0.7 of crypto ceiling", ratio >= 0.7],
     [`p99 < 50 ms at ${PACED_RATE}/s`, pct(h.lat, 99) < 50],
     ["resident memory < 200 MB per node", Object.values(h.memory).every((m) => m < 200 * 1024 * 1024)],
     ["ready < 2 s", Object.values(h.readyMs).every((m) => (m as number) < 2000)],
+    ["revocation in force on every node < 1 s", rev.worst.at(-1)! < 1000],
   ] as const;
   console.log("");
   for (const [name, ok] of checks) console.log(`${ok ? "PASS" : "MISS"}  ${name}`);
