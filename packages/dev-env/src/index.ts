@@ -1,3 +1,4 @@
+export { HUB_JS_DOMAIN, type HubAndLeaves, startHubAndLeaves } from "./broker.ts";
 export {
   DevEnvError,
   type DevEnvErrorCode,

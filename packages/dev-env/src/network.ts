@@ -22,6 +22,7 @@ import {
 import { inboxStreamName } from "@refnet/protocol";
 import { createTestNetworkTrust, type PartnerRole, type SignedTrustList } from "@refnet/trust";
 import pg from "pg";
+import { type HubAndLeaves, startHubAndLeaves } from "./broker.ts";
 import { killHard, type Managed, spawnLogged, terminate } from "./child.ts";
 import { DevEnvError, GraphQLRequestError, type GraphQLResponseError } from "./errors.ts";
 import { NatsServer } from "./nats-server.ts";
@@ -71,6 +72,13 @@ export interface TestNetworkOptions {
    * `nats/nats-server.log`); the server's default when absent.
    */
   natsLogging?: "debug" | "trace";
+  /**
+   * "single" (default): one nats-server, nodes connect to it without credentials. "hub-leaf": the
+   * production topology of infra/nats/README.md, generated from the trust list: a hub with a JetStream
+   * domain and one NATS user per organisation, and one leaf nats-server per organisation that its node
+   * connects to (REFNET_NATS_JS_DOMAIN set). `nats` is then the hub; `natsAdmin` holds the admins' user.
+   */
+  broker?: "single" | "hub-leaf";
   /** Children (nats-server, node processes) in their own process group; see NatsServerOptions.detached. */
   detached?: boolean;
   /**
@@ -153,6 +161,10 @@ export class TestNetwork {
   /** Keys and the signed genesis list, for tests that play network admin. */
   readonly trust: TestTrust;
   readonly nats: NatsServer;
+  /** "hub-leaf" broker: each organisation's leaf nats-server, by org id (empty with a single server). */
+  readonly natsLeaves: ReadonlyMap<string, NatsServer>;
+  /** "hub-leaf" broker: the admins' NATS user on the hub; undefined with a single server (no auth). */
+  readonly natsAdmin: { user: string; pass: string } | undefined;
   private readonly slots: Map<string, Slot>;
   /** Reused connections for gql(): a test or the bench sends thousands of requests in a row. */
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 128 });
@@ -171,6 +183,7 @@ export class TestNetwork {
     database: TestDatabase;
     trust: TestTrust;
     nats: NatsServer;
+    hubLeaves: HubAndLeaves | undefined;
     slots: Map<string, Slot>;
     pgDatabases: string[];
     ownsRoot: boolean;
@@ -185,6 +198,8 @@ export class TestNetwork {
     this.database = init.database;
     this.trust = init.trust;
     this.nats = init.nats;
+    this.natsLeaves = init.hubLeaves?.leaves ?? new Map();
+    this.natsAdmin = init.hubLeaves?.admin;
     this.slots = init.slots;
     this.pgDatabases = init.pgDatabases;
     this.ownsRoot = init.ownsRoot;
@@ -210,16 +225,27 @@ export class TestNetwork {
 
     // Everything started so far, so that a failure half-way leaves nothing running.
     let nats: NatsServer | undefined;
+    let hubLeaves: HubAndLeaves | undefined;
     const pgDatabases: string[] = [];
     const adminUrl = typeof database === "object" ? database.postgresUrl : undefined;
     let net: TestNetwork | undefined;
     try {
-      nats = await NatsServer.start({
-        dir: join(rootDir, "nats"),
-        detached: opts.detached ?? false,
-        ...(opts.natsLogging ? { debug: true, trace: opts.natsLogging === "trace" } : {}),
-      });
       const trust = await createTestNetworkTrust({ network, orgs: opts.orgs, ...opts.trust });
+      if (opts.broker === "hub-leaf") {
+        hubLeaves = await startHubAndLeaves({
+          dir: join(rootDir, "nats"),
+          network,
+          list: trust.payload,
+          detached: opts.detached ?? false,
+        });
+        nats = hubLeaves.hub;
+      } else {
+        nats = await NatsServer.start({
+          dir: join(rootDir, "nats"),
+          detached: opts.detached ?? false,
+          ...(opts.natsLogging ? { debug: true, trace: opts.natsLogging === "trace" } : {}),
+        });
+      }
       const genesisFile = join(rootDir, "genesis.json");
       await writeFile(genesisFile, `${JSON.stringify(trust.signed satisfies SignedTrustList, null, 2)}\n`);
 
@@ -237,7 +263,8 @@ export class TestNetwork {
           REFNET_DATA_DIR: dataDir,
           REFNET_HTTP_HOST: "127.0.0.1",
           REFNET_HTTP_PORT: String(port),
-          REFNET_NATS_URL: nats.url,
+          REFNET_NATS_URL: hubLeaves ? hubLeaves.leaves.get(org.orgId)!.url : nats.url,
+          ...(hubLeaves ? { REFNET_NATS_JS_DOMAIN: hubLeaves.jsDomain } : {}),
           REFNET_KEYS_FILE: keysFile,
           REFNET_TRUST_GENESIS: genesisFile,
           REFNET_LOG_LEVEL: logLevel,
@@ -274,6 +301,7 @@ export class TestNetwork {
         database,
         trust,
         nats,
+        hubLeaves,
         slots,
         pgDatabases,
         ownsRoot,
@@ -290,6 +318,7 @@ export class TestNetwork {
       if (net) {
         await net.stop().catch(() => undefined);
       } else {
+        for (const leaf of hubLeaves?.leaves.values() ?? []) await leaf.cleanup().catch(() => undefined);
         await nats?.cleanup().catch(() => undefined);
         if (adminUrl) await dropPgDatabases(adminUrl, pgDatabases).catch(() => undefined);
         if (ownsRoot) await rm(rootDir, { recursive: true, force: true });
@@ -570,6 +599,9 @@ export class TestNetwork {
       }
     };
     await Promise.all(this.orgIds.map((id) => settle(this.stopNode(id))));
+    for (const leaf of this.natsLeaves.values()) {
+      await settle(this.ownsRoot ? leaf.cleanup() : leaf.stop());
+    }
     await settle(this.ownsRoot ? this.nats.cleanup() : this.nats.stop());
     if (typeof this.database === "object") {
       await settle(dropPgDatabases(this.database.postgresUrl, this.pgDatabases));
@@ -673,7 +705,12 @@ export class TestNetwork {
   private async withJsm<T>(
     fn: (jsm: Awaited<ReturnType<typeof jetstreamManager>>) => Promise<T>,
   ): Promise<T> {
-    const nc = await connect({ servers: this.nats.url, reconnect: false, timeout: 2_000 });
+    const nc = await connect({
+      servers: this.nats.url,
+      reconnect: false,
+      timeout: 2_000,
+      ...(this.natsAdmin ? { user: this.natsAdmin.user, pass: this.natsAdmin.pass } : {}),
+    });
     try {
       return await fn(await jetstreamManager(nc));
     } finally {

@@ -16,7 +16,7 @@ export interface Config {
   dataDir: string;
   database: DatabaseConfig;
   http: { host: string; port: number };
-  nats: { url: string; user?: string; password?: string; token?: string };
+  nats: { url: string; user?: string; password?: string; token?: string; jsDomain?: string };
   /** Absolute. */
   keysFile: string;
   trust: { genesisPath?: string; genesisSha256?: string };
@@ -41,6 +41,7 @@ export const CONFIG_VARIABLES = [
   "REFNET_NATS_USER",
   "REFNET_NATS_PASSWORD",
   "REFNET_NATS_TOKEN",
+  "REFNET_NATS_JS_DOMAIN",
   "REFNET_KEYS_FILE",
   "REFNET_TRUST_GENESIS",
   "REFNET_TRUST_GENESIS_SHA256",
@@ -89,6 +90,9 @@ const variableSchemas = {
   REFNET_NATS_USER: z.string().min(1),
   REFNET_NATS_PASSWORD: z.string().min(1),
   REFNET_NATS_TOKEN: z.string().min(1),
+  REFNET_NATS_JS_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a JetStream domain name (letters, digits, - and _)"),
   REFNET_KEYS_FILE: z.string().min(1),
   REFNET_TRUST_GENESIS: z.string().min(1),
   REFNET_TRUST_GENESIS_SHA256: z
@@ -191,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
         ? { user: parsed.REFNET_NATS_USER, password: parsed.REFNET_NATS_PASSWORD }
         : {}),
       ...(parsed.REFNET_NATS_TOKEN !== undefined ? { token: parsed.REFNET_NATS_TOKEN } : {}),
+      ...(parsed.REFNET_NATS_JS_DOMAIN !== undefined ? { jsDomain: parsed.REFNET_NATS_JS_DOMAIN } : {}),
     },
     keysFile: abs(parsed.REFNET_KEYS_FILE ?? join(dataDir, "keys.json")),
     trust: {

@@ -41,5 +41,6 @@ export type {
   ReferralRecord,
 } from "./domain/types.ts";
 export { AppError, ConfigError, ERROR_CODES, type ErrorCode } from "./errors.ts";
+export { ensureBuckets, ensureInboxStream } from "./federation/nats-setup.ts";
 export { KeyStore, KeyStoreError, type PublicKeyInfo } from "./keys.ts";
 export { buildServer, type RunningNode, type StartOptions, startExpirySweep, startNode } from "./server.ts";

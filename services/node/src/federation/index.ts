@@ -24,6 +24,11 @@ export interface NatsSettings {
   user?: string;
   password?: string;
   token?: string;
+  /**
+   * JetStream domain of the hub, when the node reaches JetStream through a leaf node without JetStream
+   * of its own (infra/nats/README.md): every JetStream and KV call then goes to `$JS.<domain>.API`.
+   */
+  jsDomain?: string;
 }
 
 export interface FederationDeps<E> {
@@ -170,9 +175,9 @@ export class Federation<E = unknown> {
       return;
     }
     await this.#ensureResources(nc);
-    const js = jetstream(nc, { timeout: 5000 });
+    const js = jetstream(nc, { timeout: 5000, ...this.#domain() });
 
-    const { trust } = await ensureBuckets(nc, network);
+    const { trust } = await ensureBuckets(js, network);
     await this.deps.trust.watch(trust);
     await this.inbox.start(js);
     this.relay.start(js);
@@ -184,13 +189,17 @@ export class Federation<E = unknown> {
   }
 
   async #ensureResources(nc: NatsConnection): Promise<void> {
-    const jsm = await jetstreamManager(nc, { timeout: 5000 });
+    const jsm = await jetstreamManager(nc, { timeout: 5000, ...this.#domain() });
     await ensureInboxStream(jsm, this.deps.network);
     await ensureInboxConsumer(jsm, {
       network: this.deps.network,
       orgId: this.deps.orgId,
       ackWaitMs: this.deps.ackWaitMs ?? 30_000,
     });
+  }
+
+  #domain(): { domain?: string } {
+    return this.deps.nats.jsDomain ? { domain: this.deps.nats.jsDomain } : {};
   }
 
   async #watchStatus(nc: NatsConnection): Promise<void> {

@@ -4,6 +4,7 @@ import {
   AckPolicy,
   DeliverPolicy,
   JetStreamApiError,
+  type JetStreamClient,
   type JetStreamManager,
   RetentionPolicy,
   StorageType,
@@ -99,7 +100,8 @@ export async function ensureInboxConsumer(jsm: JetStreamManager, opts: InboxSetu
 }
 
 /** The trust list and directory buckets; every node may create them, admins publish into the first. */
-export async function ensureBuckets(nc: NatsConnection, network: string) {
+export async function ensureBuckets(nc: NatsConnection | JetStreamClient, network: string) {
+  // A JetStream client carries the hub's domain when there is one; a connection means no domain.
   const kvm = new Kvm(nc);
   const trust = await kvm.create(trustBucketName(network), { history: 16, storage: StorageType.File });
   const directory = await kvm.create(directoryBucketName(network), { history: 4, storage: StorageType.File });
