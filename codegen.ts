@@ -14,6 +14,10 @@ const config: CodegenConfig = {
         // Domain records the resolvers of these types start from (timeline and partner load lazily).
         mappers: {
           Referral: "../../domain/types.ts#ReferralRecord",
+          ConsentRecord: "../../domain/consents.ts#ConsentRecord as ConsentRecordModel",
+          ConsentRevocation: "../../domain/consents.ts#RevocationRecord",
+          DisclosurePreview: "../../domain/referrals.ts#DisclosurePreview as DisclosurePreviewModel",
+          SubjectErasure: "../../domain/subject-rights.ts#SubjectErasureResult",
         },
       },
     },

@@ -100,7 +100,9 @@ describe("docs/admin-guide.md", () => {
       /refnet trust verify /,
       /refnet trust verify genesis\.json --genesis-sha256/,
       /refnet trust publish .*--nats "\$REFNET_NATS_URL"/,
-      /--rotate-keys shelter-south --keys shelter-south-new\.json/,
+      /refnet keys rotate --org shelter-south .*--out shelter-south-rotation\.jws/,
+      /refnet keys show --org shelter-south/,
+      /--rotation-request shelter-south-rotation\.jws/,
       /--revoke legal-east/,
       /refnet trust show /,
       /refnet trust diff /,
@@ -193,9 +195,20 @@ describe("docs/admin-guide.md", () => {
       ["enc", north.enc, undefined],
     ]);
 
-    // The rotation: old keys kept for the 7-day overlap (notAfter set), new keys open-ended.
+    // The rotation: old keys kept for the 7-day overlap (notAfter set), new keys open-ended. The new
+    // keys are the ones the partner's request carried, signed by its listed signing key.
     const oldKeys = kidsOf(await initOut("shelter-south.json"));
-    const newKeys = kidsOf(await initOut("shelter-south-new.json"));
+    const request = (await readFile(join(story, "shelter-south-rotation.jws"), "utf8")).trim();
+    const [header, body] = request
+      .split(".")
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p!, "base64url").toString("utf8")));
+    expect(header).toEqual({ alg: "EdDSA", kid: oldKeys.sig, typ: "refnet-key-rotation+jws" });
+    expect(body.keys.map((k: { jwk: object }) => Object.keys(k.jwk).sort())).toEqual([
+      ["crv", "kty", "x"],
+      ["crv", "kty", "x"],
+    ]);
+    const newKeys = kidsOf(body);
     expect(newKeys.sig).not.toBe(oldKeys.sig);
     const south = await listKids(list, "shelter-south");
     expect(south).toHaveLength(4);

@@ -1,7 +1,16 @@
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { authenticate, migrateToLatest, openDatabase } from "@refnet/node";
+import {
+  authenticate,
+  KeyEncryptionKey,
+  KeyStore,
+  loadKekFile,
+  migrateToLatest,
+  openDatabase,
+} from "@refnet/node";
+import { compactDecrypt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT, type Io, run } from "./cli.ts";
 
@@ -49,7 +58,19 @@ describe("refnet init", () => {
     }
     const keysFile = join(dir, "sa", "keys.json");
     expect((await stat(keysFile)).mode & 0o777).toBe(0o600);
-    const stored = JSON.parse(await readFile(keysFile, "utf8"));
+    // The KEK, made beside the key file (none was configured), opens the key file; neither is printed.
+    const kekFile = join(dir, "sa", "kek");
+    expect((await stat(kekFile)).mode & 0o777).toBe(0o600);
+    expect(t.err()).toContain(`KEK) written to ${kekFile}`);
+    const kekText = (await readFile(kekFile, "utf8")).trim();
+    expect(t.out() + t.err()).not.toContain(kekText);
+    expect(await readFile(keysFile, "utf8")).toMatch(/^eyJ[\w-]*\.\.[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const { plaintext } = await compactDecrypt(
+      (await readFile(keysFile, "utf8")).trim(),
+      (await loadKekFile(kekFile)).subkey("key-file"),
+    );
+    const stored = JSON.parse(new TextDecoder().decode(plaintext));
+    expect(stored.orgId).toBe("shelter-alpha");
     for (const k of stored.keys) expect(t.out()).not.toContain(k.privateJwk.d);
   });
 
@@ -59,6 +80,70 @@ describe("refnet init", () => {
     expect(await run(args, io().io)).toBe(EXIT.ok);
     expect(await run(args, t.io)).toBe(EXIT.failed);
     expect(t.err()).toMatch(/already exists/);
+  });
+
+  it("uses the KEK configured: REFNET_KEK_FILE (made when absent) or REFNET_KEK (no file)", async () => {
+    const elsewhere = join(dir, "secrets", "sc.kek");
+    const t = io({ REFNET_KEK_FILE: elsewhere });
+    expect(
+      await run(
+        ["init", "--org", "shelter-gamma", "--network", "med-net", "--data-dir", join(dir, "sc")],
+        t.io,
+      ),
+    ).toBe(EXIT.ok);
+    expect((await stat(elsewhere)).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(dir, "sc", "kek"))).toBe(false);
+    const kek = await loadKekFile(elsewhere);
+    expect((await KeyStore.load(join(dir, "sc", "keys.json"), "shelter-gamma", kek)).orgId).toBe(
+      "shelter-gamma",
+    );
+
+    const inline = KeyEncryptionKey.generate("REFNET_KEK");
+    const u = io({ REFNET_KEK: inline.text });
+    expect(
+      await run(
+        ["init", "--org", "shelter-delta", "--network", "med-net", "--data-dir", join(dir, "sd")],
+        u.io,
+      ),
+    ).toBe(EXIT.ok);
+    expect(existsSync(join(dir, "sd", "kek"))).toBe(false);
+    expect(u.err()).not.toContain("KEK) written");
+    expect((await KeyStore.load(join(dir, "sd", "keys.json"), "shelter-delta", inline.key)).orgId).toBe(
+      "shelter-delta",
+    );
+    // The wrong KEK is refused by name, never echoed.
+    const bad = io({ REFNET_KEK: "not-a-key" });
+    expect(await run(["init", "--org", "shelter-eps", "--network", "med-net"], bad.io)).toBe(EXIT.config);
+    expect(bad.err()).toMatch(/REFNET_KEK must be 32 random bytes/);
+    expect(bad.err()).not.toContain("not-a-key");
+  });
+
+  it("keys encrypt: encrypts a key file written in the clear, which the node refuses", async () => {
+    const env = {
+      REFNET_ORG_ID: "shelter-zeta",
+      REFNET_NETWORK: "med-net",
+      REFNET_DATA_DIR: join(dir, "sz"),
+    };
+    expect(await run(["init"], io(env).io)).toBe(EXIT.ok);
+    const keysFile = join(dir, "sz", "keys.json");
+    const kek = await loadKekFile(join(dir, "sz", "kek"));
+    const { plaintext } = await compactDecrypt(
+      (await readFile(keysFile, "utf8")).trim(),
+      kek.subkey("key-file"),
+    );
+    // A key file as versions before encryption at rest wrote it.
+    await writeFile(keysFile, new TextDecoder().decode(plaintext), { mode: 0o600 });
+    await expect(KeyStore.load(keysFile, "shelter-zeta", kek)).rejects.toThrow(
+      /not encrypted.*refnet keys encrypt/,
+    );
+    const t = io(env);
+    expect(await run(["keys", "encrypt"], t.io)).toBe(EXIT.ok);
+    expect(t.err()).toMatch(/is now encrypted under the KEK/);
+    expect((await stat(keysFile)).mode & 0o777).toBe(0o600);
+    expect((await KeyStore.load(keysFile, "shelter-zeta", kek)).orgId).toBe("shelter-zeta");
+    const again = io(env);
+    expect(await run(["keys", "encrypt"], again.io)).toBe(EXIT.failed);
+    expect(again.err()).toMatch(/not a key file in the clear/);
   });
 
   it("explains bad usage and bad configuration with distinct exit codes", async () => {

@@ -1,5 +1,6 @@
 // The staff side of the `refnet` command: init (the node's keys) and staff accounts. It reads the same
 // REFNET_* configuration as the node, so it always works on the node's own key file and database.
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   AppError,
@@ -12,13 +13,16 @@ import {
   loadConfig,
   migrateToLatest,
   openDatabase,
+  openOrCreateKek,
   ROLES,
   type Role,
 } from "@refnet/node";
-import { TrustChangeError, TrustKeyError, TrustListError } from "@refnet/trust";
+import { KeyRotationError, TrustChangeError, TrustKeyError, TrustListError } from "@refnet/trust";
 import { ADMIN_USAGE, admin } from "./admin.ts";
+import { AUDIT_USAGE, audit } from "./audit-cmd.ts";
 import { CliError, UsageError } from "./errors.ts";
 import { EXIT } from "./exit.ts";
+import { KEYS_USAGE, keys } from "./keys-cmd.ts";
 import { TRUST_USAGE, trust } from "./trust-cmd.ts";
 import type { Prompt } from "./tty.ts";
 
@@ -46,13 +50,20 @@ export const USAGE = `Usage: refnet <command> [options]
       Creates this node's key pair file (REFNET_KEYS_FILE, default <data dir>/keys.json, mode 0600)
       and prints the PUBLIC keys, as JSON, for the network admins to put in the trust list.
 
-  staff create --username <name> --role <caseworker|supervisor|admin> [--display-name <text>]
+  staff create --username <name> --role <caseworker|supervisor|admin|auditor> [--display-name <text>]
       Creates a staff account and prints its bearer token. The token is shown only this once.
+      An auditor reads the audit trail and nothing about people (docs/audit.md).
   staff list
       Lists staff accounts (never their tokens).
   staff disable --username <name>
       Disables an account; its token stops working at once.
 
+The node's own keys (on the node's machine; see docs/admin-guide.md §4):
+
+${KEYS_USAGE}
+The node's audit trail (see docs/audit.md):
+
+${AUDIT_USAGE}
 Network admins (offline; see docs/admin-guide.md):
 
 ${ADMIN_USAGE}
@@ -69,6 +80,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
         return await init(rest, io);
       case "staff":
         return await staff(rest, io);
+      case "keys":
+        return await keys(rest, io);
+      case "audit":
+        return await audit(rest, io);
       case "admin":
         return await admin(rest, io);
       case "trust":
@@ -95,7 +110,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       err instanceof CliError ||
       err instanceof TrustListError ||
       err instanceof TrustKeyError ||
-      err instanceof TrustChangeError
+      err instanceof TrustChangeError ||
+      err instanceof KeyRotationError
     ) {
       io.err(`refnet: ${err.message} [${err.code}]\n`);
       return EXIT.failed;
@@ -143,7 +159,17 @@ async function init(args: string[], io: Io): Promise<number> {
   const org = required(v.org ?? io.env.REFNET_ORG_ID, "--org");
   const network = required(v.network ?? io.env.REFNET_NETWORK, "--network");
   const cfg = config(io, { REFNET_ORG_ID: org, REFNET_NETWORK: network, REFNET_DATA_DIR: v["data-dir"] });
-  const keys = await KeyStore.create(cfg.keysFile, cfg.orgId);
+  // Checked before a KEK is made: a new KEK beside an existing key file would open nothing.
+  if (existsSync(cfg.keysFile)) {
+    throw new CliError(
+      "ERR_FILE_EXISTS",
+      `A key file already exists at ${cfg.keysFile}; refusing to replace it.`,
+    );
+  }
+  // The key-encryption key (docs/data-at-rest.md): REFNET_KEK or REFNET_KEK_FILE when given, else a new
+  // file beside the key file. It encrypts the key file written next.
+  const kek = await openOrCreateKek(cfg.kek);
+  const keys = await KeyStore.create(cfg.keysFile, cfg.orgId, kek.key);
   const nowS = Math.floor(Date.now() / 1000);
   // Only public halves: this is what goes to the admins (and into the trust list, docs/protocol.md §6).
   const out = {
@@ -153,8 +179,14 @@ async function init(args: string[], io: Io): Promise<number> {
   };
   io.out(`${JSON.stringify(out, null, 2)}\n`);
   io.err(
-    `refnet: keys written to ${cfg.keysFile} (mode 0600). Send the JSON above (public keys only) to your network admins.\n`,
+    `refnet: keys written to ${cfg.keysFile} (mode 0600, encrypted under the KEK). Send the JSON above (public keys only) to your network admins.\n`,
   );
+  if (kek.created && cfg.kek.source === "file") {
+    io.err(
+      `refnet: key-encryption key (KEK) written to ${cfg.kek.path} (mode 0600). Without it the node cannot open its keys or anyone's data: ` +
+        "keep a copy somewhere safe, and keep it out of the data directory's backups (docs/data-at-rest.md).\n",
+    );
+  }
   return EXIT.ok;
 }
 

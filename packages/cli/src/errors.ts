@@ -15,7 +15,8 @@ export type CliErrorCode =
   | "ERR_NOT_ADMIN"
   | "ERR_ALREADY_SIGNED"
   | "ERR_REFUSED"
-  | "ERR_NATS";
+  | "ERR_NATS"
+  | "ERR_DATABASE";
 
 export class CliError extends Error {
   override readonly name = "CliError";

@@ -33,6 +33,7 @@ import {
   trustListDigest,
   trustPayloadDigest,
   verifyGenesis,
+  verifyKeyRotationRequest,
 } from "@refnet/trust";
 import type { JWK } from "jose";
 import {
@@ -62,8 +63,14 @@ export const TRUST_USAGE = `  trust init --network <id> --admin <admin.pub.json>
         --add-partner <partner.json> [--name <text>] [--country <XX>] [--roles origin,destination]
             partner.json is what the partner's \`refnet init\` printed ({ orgId, network, keys }),
             optionally with name, country and roles; the flags supply or override them.
-        --rotate-keys <orgId> --keys <keys.json> [--overlap <duration>, default 7d]
-            New keys valid from now; the partner's current keys of the same use end after the overlap.
+        --rotation-request <request.jws> [--overlap <duration>] [--not-before <date-time>]
+            The partner's own request (its \`refnet keys rotate\`): checked against --from (signed by
+            the partner's signing key in force, for this network, at most 14 days old), then its new
+            keys are added, valid from now (or --not-before, RFC 3339), and the partner's current keys
+            end after the overlap (the one the request asks for unless --overlap is given).
+        --rotate-keys <orgId> --keys <keys.json> [--overlap <duration>, default 7d] [--not-before …]
+            The same from a keys file as \`refnet init\` prints it, for a partner that can no longer
+            sign (its node lost or compromised): check the fingerprints by phone all the more.
         --suspend <orgId> | --restore <orgId> | --revoke <orgId>
         --add-admin <admin.pub.json> | --remove-admin <admin-id> | --threshold <k>
         --extend <duration>   the new list expires <duration> from now
@@ -99,6 +106,15 @@ export const TRUST_USAGE = `  trust init --network <id> --admin <admin.pub.json>
 `;
 
 const DEFAULT_OVERLAP = "7d";
+
+/** An RFC 3339 date-time with a zone (2026-12-01T09:00:00Z) → seconds. */
+function parseTime(text: string, flag: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)
+    ? Date.parse(text)
+    : Number.NaN;
+  if (!Number.isFinite(ms)) throw new UsageError(`${flag} must be a date-time such as 2026-12-01T09:00:00Z`);
+  return Math.ceil(ms / 1000);
+}
 
 function nowOf(io: Io): number {
   return io.now ? io.now() : Math.floor(Date.now() / 1000);
@@ -254,8 +270,10 @@ async function propose(args: string[], io: Io): Promise<number> {
     country: { type: "string" },
     roles: { type: "string" },
     "rotate-keys": { type: "string" },
+    "rotation-request": { type: "string" },
     keys: { type: "string" },
     overlap: { type: "string" },
+    "not-before": { type: "string" },
     suspend: { type: "string" },
     restore: { type: "string" },
     revoke: { type: "string" },
@@ -298,8 +316,35 @@ async function propose(args: string[], io: Io): Promise<number> {
       },
     });
   }
-  if ((v.keys !== undefined || v.overlap !== undefined) && v["rotate-keys"] === undefined)
-    throw new UsageError("--keys and --overlap go with --rotate-keys");
+  const rotating = v["rotate-keys"] !== undefined || v["rotation-request"] !== undefined;
+  if (v.keys !== undefined && v["rotate-keys"] === undefined)
+    throw new UsageError("--keys goes with --rotate-keys");
+  if ((v.overlap !== undefined || v["not-before"] !== undefined) && !rotating)
+    throw new UsageError("--overlap and --not-before go with --rotation-request or --rotate-keys");
+  if (v["rotate-keys"] !== undefined && v["rotation-request"] !== undefined)
+    throw new UsageError("one rotation per proposal: --rotation-request or --rotate-keys");
+  const notBefore = v["not-before"] === undefined ? undefined : parseTime(v["not-before"], "--not-before");
+  if (v["rotation-request"] !== undefined) {
+    const file = v["rotation-request"];
+    const res = await verifyKeyRotationRequest(
+      await readText(io.cwd, file, "rotation request"),
+      current.payload,
+      now,
+    );
+    if (!res.ok) throw new CliError("ERR_REFUSED", `${file} refused: ${res.detail} [${res.code}]`);
+    const r = res.request;
+    io.out(
+      `rotation request of ${r.orgId}, signed ${isoTime(r.iat)} with its listed signing key ${formatFingerprint(res.signerKid)}: OK
+`,
+    );
+    changes.push({
+      kind: "rotate-keys",
+      orgId: r.orgId,
+      keys: r.keys.map((k) => ({ use: k.use, jwk: k.jwk })),
+      overlapSeconds: v.overlap === undefined ? r.overlap : parseDuration(v.overlap, "--overlap"),
+      ...(notBefore !== undefined ? { notBefore } : {}),
+    });
+  }
   if (v["rotate-keys"] !== undefined) {
     const orgId = v["rotate-keys"];
     const file = required(v.keys, "--keys");
@@ -311,6 +356,7 @@ async function propose(args: string[], io: Io): Promise<number> {
       orgId,
       keys: await keysFrom(data, file, network),
       overlapSeconds: parseDuration(v.overlap ?? DEFAULT_OVERLAP, "--overlap"),
+      ...(notBefore !== undefined ? { notBefore } : {}),
     });
   }
   if (v.suspend !== undefined) changes.push({ kind: "suspend", orgId: v.suspend });
@@ -329,7 +375,9 @@ async function propose(args: string[], io: Io): Promise<number> {
   if (v.extend !== undefined)
     changes.push({ kind: "expires", expiresAt: now + parseDuration(v.extend, "--extend") });
   if (changes.length === 0)
-    throw new UsageError("propose needs a change: --add-partner, --rotate-keys, --suspend, … (see help)");
+    throw new UsageError(
+      "propose needs a change: --add-partner, --rotation-request, --rotate-keys, --suspend, … (see help)",
+    );
 
   const payload = await buildNextTrustList(current.payload, changes, now);
   const proposal = await createTrustListProposal(payload);

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { KeyStore, loadKekFile } from "@refnet/node";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DevEnvError, GraphQLRequestError } from "./errors.ts";
@@ -88,11 +89,14 @@ describe("TestNetwork in-process on SQLite", () => {
         country: org.country,
         network: "dev-env-net",
       });
-      // The node's key store: owner-only, in the node's own format, the keys the trust list names.
+      // The node's key store: owner-only, encrypted under the node's own KEK (docs/data-at-rest.md), in
+      // the node's own format, the keys the trust list names.
       expect((await stat(n.keysFile)).mode & 0o777).toBe(0o600);
-      const keys = JSON.parse(await readFile(n.keysFile, "utf8"));
+      expect((await stat(n.kekFile)).mode & 0o777).toBe(0o600);
+      expect(await readFile(n.keysFile, "utf8")).not.toContain(org.orgId);
+      const keys = await KeyStore.load(n.keysFile, org.orgId, await loadKekFile(n.kekFile));
       expect(keys.orgId).toBe(org.orgId);
-      expect(keys.keys.map((k: { use: string; kid: string }) => [k.use, k.kid])).toEqual([
+      expect(keys.keys().map((k) => [k.use, k.kid])).toEqual([
         ["sig", net.trust.orgKeys[org.orgId]!.sig.kid],
         ["enc", net.trust.orgKeys[org.orgId]!.enc.kid],
       ]);

@@ -12,12 +12,16 @@ import { fileURLToPath } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import {
+  createKekFile,
   createStaff,
+  KeyEncryptionKey,
+  type KeyFile,
   loadConfig,
   migrateToLatest,
   openDatabase,
   type RunningNode,
   startNode as startNodeInProcess,
+  writeKeyFile,
 } from "@refnet/node";
 import { inboxStreamName } from "@refnet/protocol";
 import { createTestNetworkTrust, type PartnerRole, type SignedTrustList } from "@refnet/trust";
@@ -108,6 +112,8 @@ export interface TestNode {
   pid?: number;
   dataDir: string;
   keysFile: string;
+  /** The node's key-encryption key (REFNET_KEK_FILE), unless the test gave REFNET_KEK in `env`. */
+  kekFile: string;
   /** Process mode: the node's stdout and stderr. */
   logFile: string;
   /** The REFNET_* variables the node runs with (for the CLI against the same node). */
@@ -130,6 +136,7 @@ interface Slot {
   org: TestOrg;
   dataDir: string;
   keysFile: string;
+  kekFile: string;
   logFile: string;
   port: number;
   env: Record<string, string>;
@@ -255,7 +262,16 @@ export class TestNetwork {
         const dataDir = join(rootDir, org.orgId);
         await mkdir(dataDir, { recursive: true, mode: 0o700 });
         const keysFile = join(dataDir, "keys.json");
-        await writeOrgKeys(keysFile, org.orgId, trust.orgKeys[org.orgId]);
+        // Each node its own key-encryption key (docs/data-at-rest.md), beside its key file as
+        // `refnet init` would make it; or the REFNET_KEK a test passes in `env`.
+        const kekFile = join(dataDir, "kek");
+        const kekText = opts.env?.REFNET_KEK;
+        const kek =
+          kekText !== undefined
+            ? KeyEncryptionKey.parse(kekText, "REFNET_KEK")
+            : await createKekFile(kekFile);
+        if (!kek) throw new DevEnvError("ERR_UNKNOWN_ORG", "env.REFNET_KEK is not a key-encryption key");
+        await writeOrgKeys(keysFile, org.orgId, trust.orgKeys[org.orgId], kek);
         const port = await freePort();
         const env: Record<string, string> = {
           REFNET_ORG_ID: org.orgId,
@@ -266,6 +282,7 @@ export class TestNetwork {
           REFNET_NATS_URL: hubLeaves ? hubLeaves.leaves.get(org.orgId)!.url : nats.url,
           ...(hubLeaves ? { REFNET_NATS_JS_DOMAIN: hubLeaves.jsDomain } : {}),
           REFNET_KEYS_FILE: keysFile,
+          ...(kekText === undefined ? { REFNET_KEK_FILE: kekFile } : {}),
           REFNET_TRUST_GENESIS: genesisFile,
           REFNET_LOG_LEVEL: logLevel,
           ...opts.env,
@@ -281,6 +298,7 @@ export class TestNetwork {
           org,
           dataDir,
           keysFile,
+          kekFile,
           logFile: join(dataDir, "node.log"),
           port,
           env,
@@ -348,6 +366,7 @@ export class TestNetwork {
       ...(s.process && running && s.process.child.pid !== undefined ? { pid: s.process.child.pid } : {}),
       dataDir: s.dataDir,
       keysFile: s.keysFile,
+      kekFile: s.kekFile,
       logFile: s.logFile,
       env: { ...s.env },
     };
@@ -796,11 +815,16 @@ async function createAdmin(db: Parameters<typeof createStaff>[0], org: TestOrg):
   return token;
 }
 
-/** The node's key store file (services/node keys.ts format), mode 0600. */
-async function writeOrgKeys(path: string, orgId: string, keys: TestTrust["orgKeys"][string] | undefined) {
+/** The node's key store file (services/node keys.ts format, encrypted under the KEK), mode 0600. */
+async function writeOrgKeys(
+  path: string,
+  orgId: string,
+  keys: TestTrust["orgKeys"][string] | undefined,
+  kek: KeyEncryptionKey,
+) {
   if (!keys) throw new DevEnvError("ERR_UNKNOWN_ORG", `createTestNetworkTrust returned no keys for ${orgId}`);
   const createdAt = Date.now();
-  const file = {
+  const file: KeyFile = {
     v: 1,
     orgId,
     keys: [
@@ -820,7 +844,7 @@ async function writeOrgKeys(path: string, orgId: string, keys: TestTrust["orgKey
       },
     ],
   };
-  await writeFile(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+  await writeKeyFile(path, file, { overwrite: false, kek });
 }
 
 /** Our environment without any REFNET_* variable: a child node gets exactly the ones we choose. */

@@ -789,6 +789,21 @@ describe("step 8: type, body, consent", () => {
     const res = await offerWith((c) => (subjectOf(c).notes = PERSON_NOTE));
     expectRefused(res, PROBLEM_CODES.consentOutOfScope, 8, true);
     if (!res.ok) expect(res.detail).toContain("notes");
+    // Named with its consent, so that revoking or erasing it reaches the quarantined envelope (§5.6).
+    const consent = testConsent();
+    if (!res.ok) {
+      expect(res.verified?.consent).toEqual({
+        id: consent.id,
+        subjectRef: consent.subjectRef,
+        expiresAt: consent.expiresAt,
+      });
+    }
+  });
+
+  it("names no consent for a refusal whose consent claim is malformed", async () => {
+    const res = await offerWith((c) => (c.consent = { ...testConsent(), subjectRef: "has spaces in it" }));
+    expectRefused(res, PROBLEM_CODES.claimsInvalid, 6, true);
+    if (!res.ok) expect(res.verified?.consent).toBeUndefined();
   });
 
   it("refuses a subject member the protocol does not define, including __proto__", async () => {

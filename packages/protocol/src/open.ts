@@ -26,6 +26,7 @@ import {
   MSG_JWE_TYP,
   MSG_JWS_ALG,
   MSG_JWS_TYP,
+  SUBJECT_REF_PATTERN,
 } from "./types.ts";
 
 /** What the trust list in force says about a signing key (docs/protocol.md §1.5, §6.2). */
@@ -81,6 +82,12 @@ export interface VerifiedRefusal {
   type: string;
   thid: string;
   exp: number;
+  /**
+   * The consent the refused message was sent under, when its claim is well-formed enough to name it:
+   * the receiver keeps it with the quarantined envelope, so that revoking or erasing that consent or
+   * person reaches the envelope too (§5.6).
+   */
+  consent?: { id: string; subjectRef: string; expiresAt: number };
 }
 
 export type OpenResult =
@@ -312,5 +319,28 @@ function verifiedRefusal(payload: JsonObject, provenSender: string): VerifiedRef
   if (typeof thid !== "string" || !JTI_PATTERN.test(thid)) return undefined;
   if (typeof type !== "string" || type.length === 0 || type.length > 64) return undefined;
   if (typeof exp !== "number" || !Number.isSafeInteger(exp)) return undefined;
+  const raw = payload.consent;
+  const consent =
+    typeof raw === "object" && raw !== null && !Array.isArray(raw)
+      ? (raw as Record<string, unknown>)
+      : undefined;
+  if (
+    consent !== undefined &&
+    typeof consent.id === "string" &&
+    JTI_PATTERN.test(consent.id) &&
+    typeof consent.subjectRef === "string" &&
+    SUBJECT_REF_PATTERN.test(consent.subjectRef) &&
+    typeof consent.expiresAt === "number" &&
+    Number.isSafeInteger(consent.expiresAt)
+  ) {
+    return {
+      iss: provenSender,
+      jti,
+      type,
+      thid,
+      exp,
+      consent: { id: consent.id, subjectRef: consent.subjectRef, expiresAt: consent.expiresAt },
+    };
+  }
   return { iss: provenSender, jti, type, thid, exp };
 }

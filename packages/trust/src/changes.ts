@@ -33,8 +33,17 @@ export interface NewPartnerInput {
 
 export type TrustListChange =
   | { kind: "add-partner"; partner: NewPartnerInput }
-  /** New keys valid from now; the partner's current keys of the same uses end `overlapSeconds` from now. */
-  | { kind: "rotate-keys"; orgId: string; keys: PartnerKeyInput[]; overlapSeconds: number }
+  /**
+   * New keys valid from `notBefore` (default: now); the partner's current keys of the same uses end
+   * `overlapSeconds` after that.
+   */
+  | {
+      kind: "rotate-keys";
+      orgId: string;
+      keys: PartnerKeyInput[];
+      overlapSeconds: number;
+      notBefore?: number;
+    }
   | { kind: "suspend"; orgId: string }
   | { kind: "restore"; orgId: string }
   | { kind: "revoke"; orgId: string }
@@ -144,9 +153,15 @@ async function apply(payload: TrustListPayload, change: TrustListChange, now: nu
         throw new TrustChangeError("ERR_TRUST_CHANGE_INVALID", "a rotation needs at least one new key");
       if (!Number.isInteger(change.overlapSeconds) || change.overlapSeconds < 0)
         throw new TrustChangeError("ERR_TRUST_CHANGE_INVALID", "the overlap must be whole seconds, ≥ 0");
-      const fresh = await keyEntries(change.keys, now);
+      const start = change.notBefore ?? now;
+      if (!Number.isInteger(start) || start < now)
+        throw new TrustChangeError(
+          "ERR_TRUST_CHANGE_INVALID",
+          "the new keys cannot start before the list is issued",
+        );
+      const fresh = await keyEntries(change.keys, start);
       await refuseKnownKeys(payload, fresh);
-      const ends = now + change.overlapSeconds;
+      const ends = start + change.overlapSeconds;
       const uses = new Set(fresh.map((k) => k.use));
       // Old keys stay listed until `ends`, so messages sealed before the partner switched still verify
       // and decrypt (docs/protocol.md §1: a key is checked at the message's iat).

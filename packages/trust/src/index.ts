@@ -64,6 +64,19 @@ export {
   trustPayloadDigest,
 } from "./proposal.ts";
 export {
+  createKeyRotationRequest,
+  KEY_ROTATION_PROBLEM_CODES,
+  KEY_ROTATION_TYP,
+  KeyRotationError,
+  type KeyRotationKey,
+  type KeyRotationProblemCode,
+  type KeyRotationRequest,
+  type KeyRotationResult,
+  MAX_ROTATION_OVERLAP_SECONDS,
+  MAX_ROTATION_REQUEST_AGE_SECONDS,
+  verifyKeyRotationRequest,
+} from "./rotation.ts";
+export {
   MAX_ADMINS,
   MAX_KEYS_PER_PARTNER,
   MAX_PARTNERS,

@@ -142,6 +142,29 @@ describe("TrustList", () => {
     expect(list.encryptionKeyFor("shelter-gr", NOW - 301)).toBeUndefined();
   });
 
+  it("breaks a tie between keys of one notBefore by the kid that sorts first (docs/protocol.md §1.5)", async () => {
+    const [a, b] = await Promise.all([generateEncryptionKeyPair(), generateEncryptionKeyPair()]);
+    const [first, second] = [a, b].sort((x, y) => (x.kid < y.kid ? -1 : 1)) as [KeyPairJwk, KeyPairJwk];
+    for (const order of [
+      [second, first],
+      [first, second],
+    ]) {
+      const payload = nextPayload(net.payload);
+      const gr = payload.partners.find((p) => p.orgId === "shelter-gr")!;
+      gr.keys.push(
+        ...order.map((k) => ({ use: "enc" as const, jwk: publicJwkOf(k.publicJwk), notBefore: NOW })),
+      );
+      const tied = await TrustList.create(
+        payload,
+        await signTrustList(payload, privates(net.adminKeys.slice(0, 2))),
+      );
+      expect(tied.encryptionKeyFor("shelter-gr", NOW)?.kid).toBe(first.kid);
+      expect(tied.newestValidKey("shelter-gr", "enc", NOW)?.kid).toBe(first.kid);
+      // Whatever the partner's status, newestValidKey answers; encryptionKeyFor only for an active one.
+      expect(tied.newestValidKey("shelter-gr", "sig", NOW)?.kid).toBe(net.orgKeys["shelter-gr"]!.sig.kid);
+    }
+  });
+
   it("gives no encryption key for a suspended, revoked or unknown partner", () => {
     expect(list.keysOf("ngo-es").some((k) => k.use === "enc")).toBe(true);
     expect(list.encryptionKeyFor("ngo-es", NOW)).toBeUndefined();

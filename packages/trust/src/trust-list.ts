@@ -198,18 +198,30 @@ export class TrustList {
   }
 
   /**
-   * The key to encrypt to for `orgId` at `nowSeconds`: the `enc` key whose validity covers now with the
-   * latest notBefore (the newest after a rotation; on a tie, the later in the list). Undefined when the
-   * partner is unknown, not `active`, or has no valid encryption key: nothing is sent to it.
+   * The key to encrypt to for `orgId` at `nowSeconds` (docs/protocol.md §1.5): the `enc` key whose
+   * validity covers now with the latest notBefore (the newest after a rotation; on a tie, the one whose
+   * kid sorts first). Undefined when the partner is unknown, not `active`, or has no valid encryption
+   * key: nothing is sent to it.
    */
   encryptionKeyFor(orgId: string, nowSeconds: number): { kid: string; jwk: JWK } | undefined {
     if (this.#partners.get(orgId)?.status !== "active") return undefined;
+    const best = this.newestValidKey(orgId, "enc", nowSeconds);
+    return best && { kid: best.kid, jwk: best.jwk };
+  }
+
+  /**
+   * Of the partner's keys of `use` valid at `nowSeconds`, the one with the latest notBefore, a tie
+   * going to the kid that sorts first (byte order), whatever the partner's status: the rule of
+   * docs/protocol.md §1.5 by which senders pick a recipient key and a node its own signing key.
+   */
+  newestValidKey(orgId: string, use: KeyUse, nowSeconds: number): PartnerKeyInfo | undefined {
     let best: PartnerKeyInfo | undefined;
     for (const key of this.keysOf(orgId)) {
-      if (key.use !== "enc" || !keyValidAt(key, nowSeconds)) continue;
-      if (!best || key.notBefore >= best.notBefore) best = key;
+      if (key.use !== use || !keyValidAt(key, nowSeconds)) continue;
+      if (!best || key.notBefore > best.notBefore || (key.notBefore === best.notBefore && key.kid < best.kid))
+        best = key;
     }
-    return best && { kid: best.kid, jwk: best.jwk };
+    return best;
   }
 
   /** The partner's keys as people compare them out of band, e.g. before co-signing a new version. */

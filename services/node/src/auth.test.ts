@@ -131,4 +131,17 @@ describe("roles", () => {
     );
     expect(() => requireRole(as("admin"), "admin")).not.toThrow();
   });
+
+  it("keeps the auditor outside that order: the audit trail for auditors and admins, nothing else", () => {
+    for (const role of ["caseworker", "supervisor", "admin"] as const) {
+      expect(hasRole(as("auditor"), role)).toBe(false);
+    }
+    expect(hasRole(as("auditor"), "auditor")).toBe(true);
+    expect(hasRole(as("admin"), "auditor")).toBe(true);
+    expect(hasRole(as("supervisor"), "auditor")).toBe(false);
+    expect(hasRole(as("caseworker"), "auditor")).toBe(false);
+    expect(() => requireRole(as("caseworker"), "auditor")).toThrow(
+      expect.objectContaining({ code: "ERR_FORBIDDEN", message: "This needs the auditor or admin role." }),
+    );
+  });
 });

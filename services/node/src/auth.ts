@@ -5,10 +5,14 @@ import type { Kysely } from "kysely";
 import type { Database } from "./db/schema.ts";
 import { AppError, InvalidInputError, NotFoundError } from "./errors.ts";
 
-export const ROLES = ["caseworker", "supervisor", "admin"] as const;
+export const ROLES = ["caseworker", "supervisor", "admin", "auditor"] as const;
 export type Role = (typeof ROLES)[number];
 
-const RANK: Record<Role, number> = { caseworker: 1, supervisor: 2, admin: 3 };
+/**
+ * caseworker < supervisor < admin. An auditor stands outside that order: it reads the audit trail
+ * (docs/audit.md) and nothing about people, so it holds none of the other roles.
+ */
+const RANK: Record<Role, number> = { auditor: 0, caseworker: 1, supervisor: 2, admin: 3 };
 
 export interface Staff {
   id: string;
@@ -109,13 +113,23 @@ export async function authenticate(
 }
 
 export function hasRole(staff: Staff, atLeast: Role): boolean {
+  // The audit trail is for auditors, and for admins, who answer for the node.
+  if (atLeast === "auditor") return staff.role === "auditor" || staff.role === "admin";
   return RANK[staff.role] >= RANK[atLeast];
 }
 
-/** Throws ERR_FORBIDDEN unless `staff` holds `atLeast` (caseworker < supervisor < admin). */
+/**
+ * Throws ERR_FORBIDDEN unless `staff` holds `atLeast` (caseworker < supervisor < admin; "auditor":
+ * an auditor or an admin).
+ */
 export function requireRole(staff: Staff, atLeast: Role): void {
   if (!hasRole(staff, atLeast)) {
-    throw new AppError("ERR_FORBIDDEN", `This needs the ${atLeast} role or higher.`);
+    throw new AppError(
+      "ERR_FORBIDDEN",
+      atLeast === "auditor"
+        ? "This needs the auditor or admin role."
+        : `This needs the ${atLeast} role or higher.`,
+    );
   }
 }
 

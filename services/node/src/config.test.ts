@@ -1,6 +1,8 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";
+import { KeyEncryptionKey } from "./kek.ts";
 
 const base = { REFNET_ORG_ID: "shelter-alpha", REFNET_NETWORK: "med-net" };
 
@@ -134,6 +136,18 @@ describe("loadConfig", () => {
     expect(err.variables).toEqual(["REFNET_TRUST_GENESIS"]);
   });
 
+  it("reads the erasure deadline in hours (72 by default) and refuses one out of range", () => {
+    expect(loadConfig(base, "/srv/refnet").erasureDeadlineMs).toBe(72 * 3_600_000);
+    expect(
+      loadConfig({ ...base, REFNET_ERASURE_DEADLINE_HOURS: "24" }, "/srv/refnet").erasureDeadlineMs,
+    ).toBe(24 * 3_600_000);
+    for (const bad of ["0", "8761", "1.5", "soon"]) {
+      expect(fails({ ...base, REFNET_ERASURE_DEADLINE_HOURS: bad }).variables).toEqual([
+        "REFNET_ERASURE_DEADLINE_HOURS",
+      ]);
+    }
+  });
+
   it("treats empty variables as unset", () => {
     const c = loadConfig({ ...base, REFNET_NATS_USER: "", REFNET_NATS_PASSWORD: " ", REFNET_HTTP_PORT: "" });
     expect(c.nats.user).toBeUndefined();
@@ -143,5 +157,72 @@ describe("loadConfig", () => {
   it("reports unknown REFNET_* variables (likely typos) without failing", () => {
     const c = loadConfig({ ...base, REFNET_NATS_PASWORD: "x", REFNET_TEST_POSTGRES_URL: "postgres://x" });
     expect(c.unknownVariables).toEqual(["REFNET_NATS_PASWORD"]);
+  });
+});
+
+describe("loadConfig: data at rest (docs/data-at-rest.md)", () => {
+  it("defaults the KEK to the file beside the key file, the vault to the data directory, retention to the documented days", () => {
+    const c = loadConfig(base, "/srv/refnet");
+    expect(c.kek).toEqual({ source: "file", path: "/srv/refnet/.refnet/shelter-alpha/kek", variable: null });
+    expect(c.vaultFile).toBe("/srv/refnet/.refnet/shelter-alpha/person-keys.db");
+    expect(c.retention).toEqual({
+      days: { completed: 365, closed: 365, declined: 90, withdrawn: 90, expired: 90 },
+      quarantineDays: 30,
+    });
+    const moved = loadConfig({ ...base, REFNET_KEYS_FILE: "/etc/refnet/keys.json" }, "/srv/refnet");
+    expect(moved.kek).toMatchObject({ path: "/etc/refnet/kek" });
+  });
+
+  it("reads REFNET_KEK_FILE, REFNET_VAULT_FILE and the retention days", () => {
+    const c = loadConfig(
+      {
+        ...base,
+        REFNET_KEK_FILE: "secrets/kek",
+        REFNET_VAULT_FILE: "/var/lib/refnet-keys/vault.db",
+        REFNET_RETENTION_COMPLETED_DAYS: "730",
+        REFNET_RETENTION_CLOSED_DAYS: "400",
+        REFNET_RETENTION_DECLINED_DAYS: "30",
+        REFNET_RETENTION_WITHDRAWN_DAYS: "14",
+        REFNET_RETENTION_EXPIRED_DAYS: "7",
+        REFNET_RETENTION_QUARANTINE_DAYS: "3",
+      },
+      "/srv/refnet",
+    );
+    expect(c.kek).toEqual({ source: "file", path: "/srv/refnet/secrets/kek", variable: "REFNET_KEK_FILE" });
+    expect(c.vaultFile).toBe("/var/lib/refnet-keys/vault.db");
+    expect(c.retention).toEqual({
+      days: { completed: 730, closed: 400, declined: 30, withdrawn: 14, expired: 7 },
+      quarantineDays: 3,
+    });
+    expect(c.unknownVariables).toEqual([]);
+  });
+
+  it("takes REFNET_KEK as a key, never shows it, and refuses one that is not 32 bytes without echoing it", () => {
+    const { text, key } = KeyEncryptionKey.generate("REFNET_KEK");
+    const c = loadConfig({ ...base, REFNET_KEK: text }, "/srv/refnet");
+    expect(c.kek.source).toBe("env");
+    expect(c.kek.source === "env" && c.kek.key.id).toBe(key.id);
+    // A config dumped by mistake (a log line, an error report) does not carry the key.
+    expect(JSON.stringify(c)).not.toContain(text);
+    expect(inspect(c, { depth: 10 })).not.toContain(text);
+
+    const short = fails({ ...base, REFNET_KEK: text.slice(0, 40) });
+    expect(short.variables).toEqual(["REFNET_KEK"]);
+    expect(short.message).toMatch(/REFNET_KEK must be 32 random bytes in base64url/);
+    expect(short.message).not.toContain(text.slice(0, 40));
+  });
+
+  it("refuses REFNET_KEK together with REFNET_KEK_FILE, and retention days out of range", () => {
+    const { text } = KeyEncryptionKey.generate("REFNET_KEK");
+    const both = fails({ ...base, REFNET_KEK: text, REFNET_KEK_FILE: "/etc/refnet/kek" });
+    expect(both.variables).toEqual(["REFNET_KEK"]);
+    expect(both.message).toMatch(/cannot be combined with REFNET_KEK_FILE/);
+    expect(both.message).not.toContain(text);
+    expect(fails({ ...base, REFNET_RETENTION_CLOSED_DAYS: "0" }).variables).toEqual([
+      "REFNET_RETENTION_CLOSED_DAYS",
+    ]);
+    expect(fails({ ...base, REFNET_RETENTION_QUARANTINE_DAYS: "ten" }).message).toMatch(
+      /REFNET_RETENTION_QUARANTINE_DAYS must be a whole number from 1 to 36500/,
+    );
   });
 });

@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { ID_PATTERN } from "@refnet/protocol/types";
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import { defaultKekFile, KEK_PATTERN, type KekSource, KeyEncryptionKey } from "./kek.ts";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
@@ -24,10 +25,41 @@ export interface Config {
   graphql: { graphiql: boolean; maxDepth: number; maxCost: number };
   /** Bearer token a scraper must present at /metrics; open when absent. */
   metricsToken?: string;
+  /**
+   * After a revocation, how long a recipient has to answer `consent.erased` before the origin shows it
+   * as overdue (docs/consent.md). Milliseconds, from REFNET_ERASURE_DEADLINE_HOURS (72 by default).
+   */
+  erasureDeadlineMs: number;
   production: boolean;
   /** REFNET_* variables set in the environment that this node does not know (likely typos). */
   unknownVariables: string[];
+  /** Where the key-encryption key comes from (read at start by kek.ts; never logged). */
+  kek: KekSource;
+  /** Absolute: the person key vault, which holds every person's wrapped data key (person-vault.ts). */
+  vaultFile: string;
+  retention: RetentionConfig;
+  /** When the node signs a checkpoint of its audit trail (docs/audit.md). */
+  audit: { checkpointEveryEntries: number; checkpointEverySeconds: number };
 }
+
+/**
+ * How long a referral keeps its person's data once it reached a final state, in days from the time
+ * it got there; then the retention job purges it (domain/retention.ts, docs/data-at-rest.md).
+ */
+export interface RetentionConfig {
+  days: { completed: number; closed: number; declined: number; withdrawn: number; expired: number };
+  /** Refused messages (ciphertext the node's own key still opens, docs/protocol.md §8). */
+  quarantineDays: number;
+}
+
+export const RETENTION_DEFAULT_DAYS = {
+  completed: 365,
+  closed: 365,
+  declined: 90,
+  withdrawn: 90,
+  expired: 90,
+  quarantine: 30,
+} as const;
 
 /** The variables this node reads; anything else with the prefix is reported as unknown. */
 export const CONFIG_VARIABLES = [
@@ -50,6 +82,18 @@ export const CONFIG_VARIABLES = [
   "REFNET_GRAPHQL_MAX_DEPTH",
   "REFNET_GRAPHQL_MAX_COST",
   "REFNET_METRICS_TOKEN",
+  "REFNET_ERASURE_DEADLINE_HOURS",
+  "REFNET_KEK",
+  "REFNET_KEK_FILE",
+  "REFNET_VAULT_FILE",
+  "REFNET_RETENTION_COMPLETED_DAYS",
+  "REFNET_RETENTION_CLOSED_DAYS",
+  "REFNET_RETENTION_DECLINED_DAYS",
+  "REFNET_RETENTION_WITHDRAWN_DAYS",
+  "REFNET_RETENTION_EXPIRED_DAYS",
+  "REFNET_RETENTION_QUARANTINE_DAYS",
+  "REFNET_AUDIT_CHECKPOINT_ENTRIES",
+  "REFNET_AUDIT_CHECKPOINT_SECONDS",
 ] as const;
 type Var = (typeof CONFIG_VARIABLES)[number];
 
@@ -59,6 +103,7 @@ const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   "REFNET_NATS_TOKEN",
   "REFNET_DATABASE_URL",
   "REFNET_METRICS_TOKEN",
+  "REFNET_KEK",
 ]);
 
 const idString = z.string().regex(ID_PATTERN, "must match ^[a-z0-9][a-z0-9-]{2,62}$");
@@ -106,6 +151,24 @@ const variableSchemas = {
   REFNET_GRAPHQL_MAX_DEPTH: intString(1, 100),
   REFNET_GRAPHQL_MAX_COST: intString(1, 10_000_000),
   REFNET_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters"),
+  // A year at most: a revocation nobody has answered by then needs people, not a timer.
+  REFNET_ERASURE_DEADLINE_HOURS: intString(1, 8760),
+  REFNET_KEK: z
+    .string()
+    .refine(
+      (v) => KEK_PATTERN.test(v) && KeyEncryptionKey.parse(v, "REFNET_KEK") !== undefined,
+      "must be 32 random bytes in base64url (43 characters), like the file `refnet init` writes",
+    ),
+  REFNET_KEK_FILE: z.string().min(1),
+  REFNET_VAULT_FILE: z.string().min(1),
+  REFNET_RETENTION_COMPLETED_DAYS: intString(1, 36_500),
+  REFNET_RETENTION_CLOSED_DAYS: intString(1, 36_500),
+  REFNET_RETENTION_DECLINED_DAYS: intString(1, 36_500),
+  REFNET_RETENTION_WITHDRAWN_DAYS: intString(1, 36_500),
+  REFNET_RETENTION_EXPIRED_DAYS: intString(1, 36_500),
+  REFNET_RETENTION_QUARANTINE_DAYS: intString(1, 36_500),
+  REFNET_AUDIT_CHECKPOINT_ENTRIES: intString(1, 1_000_000),
+  REFNET_AUDIT_CHECKPOINT_SECONDS: intString(1, 86_400),
 } satisfies Record<Var, z.ZodType>;
 
 type Parsed = { [K in Var]?: z.output<(typeof variableSchemas)[K]> };
@@ -155,6 +218,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     problems.push({
       variable: "REFNET_TRUST_GENESIS",
       message: "must be set when REFNET_TRUST_GENESIS_SHA256 is (the digest pins that file)",
+    });
+  }
+  if (parsed.REFNET_KEK !== undefined && parsed.REFNET_KEK_FILE !== undefined) {
+    problems.push({
+      variable: "REFNET_KEK",
+      message: "cannot be combined with REFNET_KEK_FILE: give the key-encryption key one way",
     });
   }
 
@@ -211,9 +280,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       maxCost: parsed.REFNET_GRAPHQL_MAX_COST ?? 5000,
     },
     ...(parsed.REFNET_METRICS_TOKEN !== undefined ? { metricsToken: parsed.REFNET_METRICS_TOKEN } : {}),
+    erasureDeadlineMs: (parsed.REFNET_ERASURE_DEADLINE_HOURS ?? 72) * 3_600_000,
     production,
     unknownVariables,
+    kek: kekSource(parsed, abs(parsed.REFNET_KEYS_FILE ?? join(dataDir, "keys.json")), abs),
+    vaultFile: abs(parsed.REFNET_VAULT_FILE ?? join(dataDir, "person-keys.db")),
+    retention: {
+      days: {
+        completed: parsed.REFNET_RETENTION_COMPLETED_DAYS ?? RETENTION_DEFAULT_DAYS.completed,
+        closed: parsed.REFNET_RETENTION_CLOSED_DAYS ?? RETENTION_DEFAULT_DAYS.closed,
+        declined: parsed.REFNET_RETENTION_DECLINED_DAYS ?? RETENTION_DEFAULT_DAYS.declined,
+        withdrawn: parsed.REFNET_RETENTION_WITHDRAWN_DAYS ?? RETENTION_DEFAULT_DAYS.withdrawn,
+        expired: parsed.REFNET_RETENTION_EXPIRED_DAYS ?? RETENTION_DEFAULT_DAYS.expired,
+      },
+      quarantineDays: parsed.REFNET_RETENTION_QUARANTINE_DAYS ?? RETENTION_DEFAULT_DAYS.quarantine,
+    },
+    audit: {
+      checkpointEveryEntries: parsed.REFNET_AUDIT_CHECKPOINT_ENTRIES ?? 100,
+      checkpointEverySeconds: parsed.REFNET_AUDIT_CHECKPOINT_SECONDS ?? 300,
+    },
   };
+}
+
+function kekSource(parsed: Parsed, keysFile: string, abs: (p: string) => string): KekSource {
+  if (parsed.REFNET_KEK !== undefined) {
+    // Checked by its schema above; parse cannot fail here.
+    const key = KeyEncryptionKey.parse(parsed.REFNET_KEK, "REFNET_KEK");
+    if (!key) throw new ConfigError("REFNET_KEK is not a key-encryption key", ["REFNET_KEK"]);
+    return { source: "env", key };
+  }
+  if (parsed.REFNET_KEK_FILE !== undefined) {
+    return { source: "file", path: abs(parsed.REFNET_KEK_FILE), variable: "REFNET_KEK_FILE" };
+  }
+  return { source: "file", path: defaultKekFile(keysFile), variable: null };
 }
 
 function sqlitePath(rest: string, abs: (p: string) => string): string {

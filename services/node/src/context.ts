@@ -2,12 +2,15 @@
 // domain functions and the federation layer. No module-level singletons: a test replaces the clock,
 // the id generator, the logger, the trust state, the message enqueuer or the federation here.
 import { randomBytes } from "node:crypto";
+import { sep } from "node:path";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
+import { AuditLog } from "./audit/audit-log.ts";
 import type { Config } from "./config.ts";
 import { type DialectName, migrateToLatest, openDatabase } from "./db/index.ts";
 import type { Database } from "./db/schema.ts";
 import { applyInbound } from "./domain/inbound.ts";
+import { openBoundVault } from "./domain/personal-data.ts";
 import type {
   Clock,
   DomainContext,
@@ -20,8 +23,11 @@ import type { FederationHealth, MessageEnqueuer, TrustState } from "./federation
 import { Federation, type FederationDeps } from "./federation/index.ts";
 import { OutboxEnqueuer } from "./federation/outbox.ts";
 import { TrustStore } from "./federation/trust-store.ts";
+import { resolveKek } from "./kek.ts";
 import { KeyStore } from "./keys.ts";
 import { createLogger } from "./logger.ts";
+import { OwnKeys } from "./own-keys.ts";
+import type { PersonVault } from "./person-vault.ts";
 
 export type { GraphQLContext } from "./graphql/context.ts";
 
@@ -53,6 +59,8 @@ export const randomIds: IdGenerator = { newId: () => randomBytes(16).toString("b
 
 export class AppContext implements DomainContext {
   #federation: FederationControl | undefined;
+  #vault: PersonVault | undefined;
+  #audit: AuditLog | undefined;
   #closed = false;
 
   private constructor(
@@ -67,6 +75,8 @@ export class AppContext implements DomainContext {
     readonly trust: TrustState,
     readonly messages: MessageEnqueuer,
     readonly events: ReferralEventBus,
+    /** The node's keys as the trust list in force makes them usable (signing, decryption, rotation). */
+    readonly ownKeys: OwnKeys,
   ) {}
 
   /**
@@ -78,9 +88,14 @@ export class AppContext implements DomainContext {
     const clock = overrides.clock ?? systemClock;
     const ids = overrides.ids ?? randomIds;
     const opened = openDatabase(config);
+    let vault: PersonVault | undefined;
     try {
       await migrateToLatest(opened.db);
-      const keys = overrides.keys ?? (await KeyStore.load(config.keysFile, config.orgId));
+      // The KEK opens the key file and the person key vault; it is never stored or logged (kek.ts).
+      const kek = await resolveKek(config.kek);
+      warnOnKekPlacement(config, logger);
+      const keys = overrides.keys ?? (await KeyStore.load(config.keysFile, config.orgId, kek));
+      vault = await openBoundVault(opened.db, config.vaultFile, kek, () => clock.now());
       const trust =
         overrides.trust ??
         (await TrustStore.open({
@@ -91,12 +106,13 @@ export class AppContext implements DomainContext {
           ...(config.trust.genesisPath !== undefined ? { genesisPath: config.trust.genesisPath } : {}),
           ...(config.trust.genesisSha256 !== undefined ? { genesisSha256: config.trust.genesisSha256 } : {}),
         }));
+      const ownKeys = new OwnKeys({ orgId: config.orgId, store: keys, trust, clock, logger });
       const messages =
         overrides.messages ??
         new OutboxEnqueuer({
           orgId: config.orgId,
           network: config.network,
-          keys,
+          keys: ownKeys,
           trust,
           clock,
         });
@@ -112,10 +128,26 @@ export class AppContext implements DomainContext {
         trust,
         messages,
         createEventBus(),
+        ownKeys,
       );
+      ctx.#vault = vault;
+      ctx.#audit = new AuditLog({
+        db: opened.db,
+        clock,
+        logger,
+        network: config.network,
+        orgId: config.orgId,
+        // The key partners know this node by (the trust list's), else the key file's newest.
+        signingKey: () => ownKeys.signingKey() ?? keys.signingKey(),
+        checkpoints: {
+          everyEntries: config.audit.checkpointEveryEntries,
+          everySeconds: config.audit.checkpointEverySeconds,
+        },
+      });
       ctx.#federation = ctx.#buildFederation(overrides);
       return ctx;
     } catch (err) {
+      vault?.close();
       await opened.close();
       throw err;
     }
@@ -138,7 +170,7 @@ export class AppContext implements DomainContext {
       logger: this.logger,
       clock: this.clock,
       trust: this.trust,
-      keys: this.keys,
+      keys: this.ownKeys,
       messages: this.messages,
       apply: (trx, claims) => applyInbound(trx, claims, this),
       publish: (events) => this.events.publish(events),
@@ -154,6 +186,22 @@ export class AppContext implements DomainContext {
     return this.config.network;
   }
 
+  get erasureDeadlineMs(): number {
+    return this.config.erasureDeadlineMs;
+  }
+
+  /** Per-person data keys (person-vault.ts); open from start to close. */
+  get vault(): PersonVault {
+    if (!this.#vault) throw new Error("vault not open");
+    return this.#vault;
+  }
+
+  /** The audit trail (audit/audit-log.ts): `ctx.audit.append(trx, entry)` inside an action's transaction. */
+  get audit(): AuditLog {
+    if (!this.#audit) throw new Error("audit trail not open");
+    return this.#audit;
+  }
+
   get federation(): FederationControl {
     if (!this.#federation) throw new Error("federation not built yet");
     return this.#federation;
@@ -167,6 +215,25 @@ export class AppContext implements DomainContext {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.ownKeys.stop();
+    // A last checkpoint, so that a restart leaves no entry uncovered (needs the database: before it closes).
+    await this.#audit?.stop();
     await this.closeDb();
+    this.#vault?.close();
+  }
+}
+
+/**
+ * The KEK protects everything else the node stores; kept in the data directory, it is copied by every
+ * backup of that directory along with what it protects. Said once at start, in production.
+ */
+function warnOnKekPlacement(config: Config, logger: Logger): void {
+  if (!config.production || config.kek.source !== "file") return;
+  const dir = config.dataDir.endsWith(sep) ? config.dataDir : `${config.dataDir}${sep}`;
+  if (config.kek.path.startsWith(dir)) {
+    logger.warn(
+      { kekFile: config.kek.path },
+      "the KEK file is inside the data directory: keep it on another volume, out of the data directory's backups (docs/data-at-rest.md)",
+    );
   }
 }

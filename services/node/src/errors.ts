@@ -14,11 +14,15 @@ export const ERROR_CODES = [
   "ERR_CONSENT_RECIPIENT",
   "ERR_CONSENT_PURPOSE",
   "ERR_CONSENT_EXPIRED",
+  "ERR_CONSENT_REVOKED",
+  "ERR_OVERRIDE_NOT_APPROVED",
   "ERR_PARTNER_UNAVAILABLE",
   "ERR_SELF_INACTIVE",
   "ERR_TRUST_EXPIRED",
   "ERR_RATE",
   "ERR_KEYS",
+  "ERR_VAULT",
+  "ERR_DATA_INTEGRITY",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -80,6 +84,8 @@ export function problemCodeFor(code: ErrorCode): ProblemCode | undefined {
       return PROBLEM_CODES.consentPurpose;
     case "ERR_CONSENT_EXPIRED":
       return PROBLEM_CODES.consentExpired;
+    case "ERR_CONSENT_REVOKED":
+      return PROBLEM_CODES.consentRevoked;
     case "ERR_INVALID_STATE":
       return PROBLEM_CODES.stateConflict;
     case "ERR_NOT_FOUND":

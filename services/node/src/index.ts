@@ -1,4 +1,23 @@
 // @refnet/node: the deployable partner node.
+
+export {
+  AUDIT_KINDS,
+  AUDIT_PROBLEM_KINDS,
+  type AuditActor,
+  type AuditEntry,
+  type AuditEntryInput,
+  type AuditKind,
+  AuditLog,
+  type AuditProblem,
+  type AuditTrail,
+  type AuditVerification,
+  loadAuditKeys,
+  openKeyFileForAudit,
+  partnerActor,
+  SYSTEM_ACTOR,
+  staffActor,
+  verifyAuditTrail,
+} from "./audit/index.ts";
 export {
   authenticate,
   createStaff,
@@ -42,5 +61,44 @@ export type {
 } from "./domain/types.ts";
 export { AppError, ConfigError, ERROR_CODES, type ErrorCode } from "./errors.ts";
 export { ensureBuckets, ensureInboxStream } from "./federation/nats-setup.ts";
-export { KeyStore, KeyStoreError, type PublicKeyInfo } from "./keys.ts";
+export { readStoredTrustList } from "./federation/trust-store.ts";
+export {
+  createKekFile,
+  defaultKekFile,
+  type KekSource,
+  KeyEncryptionKey,
+  loadKekFile,
+  openOrCreateKek,
+  resolveKek,
+} from "./kek.ts";
+export {
+  type KeyRotationOptions,
+  type KeyRotationOutcome,
+  openNodeKeyStore,
+  requestKeyRotation,
+} from "./key-rotation.ts";
+export {
+  encryptClearKeyFile,
+  type KeyFile,
+  type KeyRotationRecord,
+  KeyStore,
+  KeyStoreError,
+  type PublicKeyInfo,
+  type StoredKey,
+  type StoredKeyInfo,
+  writeKeyFile,
+} from "./keys.ts";
+export {
+  applyAssessment,
+  assessOwnKeys,
+  DECRYPTION_GRACE_SECONDS,
+  keyInfoOf,
+  type OwnKeyAssessment,
+  type OwnKeyState,
+  OwnKeys,
+  type OwnKeyView,
+  signingKidInForce,
+} from "./own-keys.ts";
+export { DataIntegrityError, type Person, PersonVault, VaultError } from "./person-vault.ts";
+export { RETENTION_INTERVAL_MS, type RetentionSweep, startRetentionSweep } from "./retention-job.ts";
 export { buildServer, type RunningNode, type StartOptions, startExpirySweep, startNode } from "./server.ts";

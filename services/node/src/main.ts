@@ -42,8 +42,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // Start-up failures (key file, trust list, database) carry messages written for operators.
+  // Start-up failures (key file, KEK, vault, trust list, database) carry messages written for operators.
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`refnet node: could not start: ${message}\n`);
-  process.exit(1);
+  // A KEK file that is missing, open to others or malformed is configuration, like a bad variable.
+  process.exit(err instanceof ConfigError ? 78 : 1);
 });

@@ -13,11 +13,13 @@ import Fastify, {
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { AppContext, type ContextOverrides } from "./context.ts";
+import { eraseExpiredConsents } from "./domain/erasure.ts";
 import { expireOverdue } from "./domain/referrals.ts";
 import { describe } from "./graphql/errors.ts";
 import { createGraphQL, GRAPHQL_PATH } from "./graphql/yoga.ts";
 import { readiness } from "./health.ts";
 import { renderMetrics } from "./metrics.ts";
+import { RETENTION_INTERVAL_MS, type RetentionSweep, startRetentionSweep } from "./retention-job.ts";
 
 /** Largest request body: a referral with its structured sections fits in far less. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -123,20 +125,32 @@ export interface RunningNode {
 export interface StartOptions extends ContextOverrides {
   /** How often the respondBy sweep runs; 30 s by default. */
   sweepIntervalMs?: number;
+  /** How often the node retires keys past their use (own-keys.ts); 60 s by default. */
+  keyMaintenanceIntervalMs?: number;
+  /** How often the retention job runs (retention-job.ts); hourly by default. */
+  retentionIntervalMs?: number;
 }
 
 /** Runs migrations, builds the context, starts the federation (in the background) and listens. */
 export async function startNode(config: Config, options: StartOptions = {}): Promise<RunningNode> {
-  const { sweepIntervalMs, ...overrides } = options;
+  const { sweepIntervalMs, keyMaintenanceIntervalMs, retentionIntervalMs, ...overrides } = options;
   const ctx = await AppContext.fromConfig(config, overrides);
   let app: NodeServer | undefined;
   let sweep: ExpirySweep | undefined;
+  let retention: RetentionSweep | undefined;
   try {
     app = await buildServer(ctx);
     await ctx.federation.start();
     await app.listen({ host: config.http.host, port: config.http.port });
     sweep = startExpirySweep(ctx, sweepIntervalMs ?? 30_000);
+    // Purges personal data past its retention limit (docs/data-at-rest.md).
+    retention = startRetentionSweep(ctx, retentionIntervalMs ?? RETENTION_INTERVAL_MS);
+    ctx.ownKeys.start(keyMaintenanceIntervalMs ?? 60_000);
+    // Signed checkpoints of the audit trail every REFNET_AUDIT_CHECKPOINT_SECONDS (and at stop).
+    ctx.audit.start();
   } catch (err) {
+    await retention?.stop().catch(() => undefined);
+    await sweep?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await ctx.federation.stop().catch(() => undefined);
     await ctx.close();
@@ -155,6 +169,8 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
     stop() {
       stopping ??= (async () => {
         await sweep?.stop();
+        await retention?.stop();
+        ctx.ownKeys.stopTimer();
         // Stop taking requests first, then messages, then close the database they both use.
         await app.close();
         await ctx.federation.stop();
@@ -172,7 +188,11 @@ export interface ExpirySweep {
   stop(): Promise<void>;
 }
 
-/** Marks referrals expired when respondBy passes with no answer (docs/protocol.md §4), periodically. */
+/**
+ * Periodically: marks referrals expired when respondBy passes with no answer (docs/protocol.md §4),
+ * and erases what this node received under consents that have expired (erasure.ts, docs/consent.md).
+ * `runOnce` resolves to the referrals it marked expired.
+ */
 export function startExpirySweep(ctx: AppContext, intervalMs: number): ExpirySweep {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<string[]> | undefined;
@@ -187,6 +207,18 @@ export function startExpirySweep(ctx: AppContext, intervalMs: number): ExpirySwe
       .catch((err: unknown) => {
         ctx.logger.warn({ err: describe(err) }, "expiry sweep failed");
         return [] as string[];
+      })
+      .then(async (ids) => {
+        // Separate from the above: one failing does not hold the other back.
+        try {
+          const erased = await eraseExpiredConsents(ctx);
+          if (erased.length > 0) {
+            ctx.logger.info({ count: erased.length }, "person data erased (consent expired)");
+          }
+        } catch (err) {
+          ctx.logger.warn({ err: describe(err) }, "consent expiry erasure failed");
+        }
+        return ids;
       })
       .finally(() => {
         running = undefined;

@@ -14,6 +14,7 @@ import { type Config, loadConfig } from "./config.ts";
 import { AppContext, type ContextOverrides } from "./context.ts";
 import type { Clock } from "./domain/types.ts";
 import type { Federation } from "./federation/index.ts";
+import { openOrCreateKek } from "./kek.ts";
 import { writeKeyFile } from "./keys.ts";
 
 export const NETWORK = "test-net";
@@ -145,6 +146,7 @@ export async function createTestWorld(
       }
       const keys = trust.orgKeys[orgId];
       if (!keys) throw new Error(`no keys for ${orgId}`);
+      const { key: kek } = await openOrCreateKek(cfg.kek);
       await writeKeyFile(
         cfg.keysFile,
         {
@@ -155,7 +157,7 @@ export async function createTestWorld(
             { use: "enc", ...keys.enc, createdAt: clock.now() },
           ],
         },
-        { overwrite: false },
+        { overwrite: false, kek },
       ).catch((err: unknown) => {
         if (!(err instanceof Error && /already exists/.test(err.message))) throw err;
       });

@@ -57,6 +57,9 @@ function createDialect(cfg: DatabaseConfig): { name: DialectName; dialect: Diale
     database.pragma("foreign_keys = ON");
     database.pragma("busy_timeout = 5000");
     database.pragma("synchronous = NORMAL");
+    // Deleted and overwritten content is zeroed, not left in free pages: what the retention job and
+    // erasure remove is gone from the file too (docs/data-at-rest.md).
+    database.pragma("secure_delete = ON");
     return { name: "sqlite", dialect: new SqliteDialect({ database: withStatementCache(database) }) };
   }
   const pool = new pg.Pool({

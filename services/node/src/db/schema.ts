@@ -6,7 +6,7 @@ export interface StaffTable {
   id: string;
   username: string;
   display_name: string | null;
-  role: "caseworker" | "supervisor" | "admin";
+  role: "caseworker" | "supervisor" | "admin" | "auditor";
   /** SHA-256 (hex) of the bearer token; the token itself is shown once, at creation. */
   token_hash: string;
   disabled: ColumnType<number, number | undefined, number>;
@@ -26,7 +26,11 @@ export interface ReferralTable {
   proposed_arrival: string | null;
   /** Milliseconds, or null. */
   respond_by: number | null;
-  /** JSON: the person's fields, already minimised to the consent. */
+  /**
+   * The person's fields (JSON, already minimised to the consent), sealed under their data key
+   * (domain/personal-data.ts), or "erased" once purged. summary, arrangements, consent.override.note
+   * and referral_event.note are sealed too.
+   */
   subject: string;
   subject_ref: string;
   /** JSON: the consent object (docs/protocol.md §5.1). */
@@ -38,6 +42,18 @@ export interface ReferralTable {
   created_by: string | null;
   created_at: number;
   updated_at: number;
+  /** Milliseconds: when the consent runs out (migration 006); the recipient erases the subject then. */
+  consent_expires_at: number | null;
+  /** Milliseconds: the latest erasure of subject fields from this row (domain/erasure.ts). */
+  erased_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** JSON array of the scopes whose fields were erased, cumulative. */
+  erased_scopes: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 1 when every member of `subject` but `ref` was erased. */
+  erased_all: ColumnType<number, number | undefined, number>;
+  /** Why: consent_revoked, consent_expired or subject_erased. */
+  erased_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Milliseconds: when the retention job removed the person's data from this row (migration 005). */
+  purged_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ReferralEventTable {
@@ -109,9 +125,13 @@ export interface QuarantineTable {
   thid: string | null;
   subject: string;
   size: number;
-  /** The envelope as received (ciphertext), for inspection by the node's admins. */
+  /** The envelope as received (ciphertext), for inspection by the node's admins; '' once erased. */
   envelope: string;
   stream_seq: number | null;
+  /** The consent and person a verified message was about (migration 006), so erasure reaches it. */
+  consent_id: ColumnType<string | null, string | null | undefined, string | null>;
+  subject_ref: ColumnType<string | null, string | null | undefined, string | null>;
+  consent_expires_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** Small key/value state of the node: the trust list in force, the id counter, etc. */
@@ -139,6 +159,136 @@ export interface TrustRefusalTable {
   list: string | null;
 }
 
+/**
+ * A consent recorded at the origin (migration 006, docs/consent.md): what the person agreed to, or a
+ * lawful override (docs/protocol.md §5.5) and its approval. Times in milliseconds, lists as JSON.
+ */
+export interface ConsentTable {
+  id: string;
+  subject_ref: string;
+  /** self, parent_or_guardian or representative; null for an override or when not recorded. */
+  given_by: string | null;
+  method: string;
+  language: string;
+  text_version: string;
+  /** JSON array: the scopes granted. */
+  scopes: string;
+  purposes: string;
+  recipients: string;
+  granted_at: number;
+  expires_at: number;
+  /** Username of the staff member who recorded it. */
+  recorded_by: string | null;
+  recorded_at: number;
+  /** risk_to_life when the sharing rests on an override rather than consent. */
+  override_reason: string | null;
+  /** The grounds, sealed under the person's data key (consents.ts); null once the person is erased. */
+  override_note: string | null;
+  override_requested_by: string | null;
+  override_approved_by: string | null;
+  override_approved_at: number | null;
+  /** JSON array: the scopes revoked so far, cumulative. */
+  revoked_scopes: ColumnType<string, string | undefined, string>;
+  /** 1 once the whole consent is revoked. */
+  revoked_all: ColumnType<number, number | undefined, number>;
+  revoked_at: number | null;
+  /** When the person's data was erased on this node (eraseSubject). */
+  erased_at: number | null;
+  updated_at: number;
+}
+
+/** One revocation made at the origin. */
+export interface ConsentRevocationTable {
+  id: string;
+  consent_id: string;
+  /** JSON array of the scopes revoked; null means the whole consent. */
+  scopes: string | null;
+  /** revoked (the person withdrew) or subject_erased (eraseSubject). */
+  cause: string;
+  requested_by: string | null;
+  requested_at: number;
+  /** After this a recipient that has not answered consent.erased is overdue. */
+  deadline_at: number;
+}
+
+/** The consent.revoke queued for one referral sent under the consent, and its answer. */
+export interface ConsentRevocationNoticeTable {
+  revocation_id: string;
+  referral_id: string;
+  org_id: string;
+  /** jti of the consent.revoke; null when it could not be queued (see `problem`). */
+  message_id: string | null;
+  status: "pending" | "erased";
+  erased_at: number | null;
+  /** An ERR_* code when it could not be queued, or the e.p.* code of a problem report about it. */
+  problem: string | null;
+  updated_at: number;
+}
+
+/** At a recipient: a revocation received from an origin (docs/protocol.md §5.6). */
+export interface ConsentRevokedByOriginTable {
+  origin_org_id: string;
+  consent_id: string;
+  /** JSON array of the scopes revoked so far. */
+  scopes: string;
+  revoked_all: ColumnType<number, number | undefined, number>;
+  first_at: number;
+  last_at: number;
+}
+
+/** The record that a person's data was erased on this node (eraseSubject). */
+export interface SubjectErasureTable {
+  id: string;
+  /** The person: the organization that chose the pseudonym, and the pseudonym. */
+  origin_org_id: string;
+  subject_ref: string;
+  /** A code of SUBJECT_ERASURE_REASONS (subject-rights.ts), never free text. */
+  reason: string;
+  /** Username of the supervisor or admin who erased. */
+  erased_by: string;
+  erased_at: number;
+  referrals: number;
+  consents_revoked: number;
+}
+
+/**
+ * One entry of the audit trail (migration 004, docs/audit.md): append-only, hash-chained. `detail` is
+ * canonical JSON of field names, scopes and counts; no column ever holds a person's data.
+ */
+export interface AuditLogTable {
+  seq: number;
+  at: number;
+  kind: string;
+  /** staff, partner or system. */
+  actor_type: string;
+  /** The staff account id or the partner org id; null for the system. */
+  actor_id: string | null;
+  subject_ref: string | null;
+  consent_id: string | null;
+  referral_id: string | null;
+  partner_org_id: string | null;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The single row (id 1) every append locks first: last seq and hash, latest checkpoint's seq. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+  checkpoint_seq: number;
+}
+
+/** A signed checkpoint of the audit trail: the chain's hash at `seq`, as a compact JWS. */
+export interface AuditCheckpointTable {
+  seq: number;
+  hash: string;
+  at: number;
+  kid: string;
+  jws: string;
+}
+
 export interface Database {
   staff: StaffTable;
   referral: ReferralTable;
@@ -148,4 +298,12 @@ export interface Database {
   quarantine: QuarantineTable;
   node_state: NodeStateTable;
   trust_refusal: TrustRefusalTable;
+  consent: ConsentTable;
+  consent_revocation: ConsentRevocationTable;
+  consent_revocation_notice: ConsentRevocationNoticeTable;
+  consent_revoked_by_origin: ConsentRevokedByOriginTable;
+  subject_erasure: SubjectErasureTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  audit_checkpoint: AuditCheckpointTable;
 }

@@ -15,6 +15,9 @@ import {
 import type { Transaction } from "kysely";
 import type { Database } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
+import { recordErasureReceipt, recordRevokeProblem } from "./consents.ts";
+import { applyRevocation, isConsentRevoked } from "./erasure.ts";
+import { lockPerson, sealNewReferral } from "./personal-data.ts";
 import { inboundEffect } from "./states.ts";
 import { insertEvent, lockReferral, updateStatus } from "./store.ts";
 import type { DomainContext, EventKind, ReferralEventRecord, ReferralRecord } from "./types.ts";
@@ -110,12 +113,17 @@ async function dispatch(
     case "problem.report":
       return onProblem(trx, claims as Claims<"problem.report">, ctx);
     case "consent.revoke": {
-      // Recorded only; erasing the revoked fields and answering consent.erased is a later issue (§5.4).
+      // §5.6: on the timeline of every referral held under the consent from that origin, then erased
+      // everywhere, remembered, and answered with consent.erased, all in this transaction.
       const c = claims as Claims<"consent.revoke">;
-      return recordConsentEvent(trx, c, ctx, c.body.consentId, "incoming", "consent_revoked");
+      const revoked = await recordConsentEvent(trx, c, ctx, c.body.consentId, "incoming", "consent_revoked");
+      return [...revoked, ...(await applyRevocation(trx, c, ctx))];
     }
     case "consent.erased": {
+      // §5.6: the evidence of erasure, on every referral sent to that recipient under the consent, and
+      // the revocation's notices to it settled.
       const c = claims as Claims<"consent.erased">;
+      await recordErasureReceipt(trx, c, ctx);
       return recordConsentEvent(trx, c, ctx, c.body.consentId, "outgoing", "consent_erased");
     }
     default:
@@ -137,7 +145,7 @@ async function onOffer(
   if (claims.iss === ctx.orgId)
     throw new Refusal(PROBLEM_CODES.stateConflict, "an offer from this node itself");
 
-  const existing = await lockReferral(trx, ctx.dialect, referral.id);
+  const existing = await lockReferral(trx, ctx, referral.id);
   if (existing) {
     if (existing.direction === "incoming" && existing.originOrgId === claims.iss) return [];
     throw new Refusal(PROBLEM_CODES.stateConflict, "the referral id is already in use");
@@ -154,8 +162,21 @@ async function onOffer(
   if (subject.ref !== consent.subjectRef) {
     throw new Refusal(PROBLEM_CODES.bodyInvalid, "subject.ref differs from consent.subjectRef");
   }
+  // Also checked before (§5.4.3 rule 2, inbox.ts); here under the transaction that stores the offer.
+  if (await isConsentRevoked(trx, claims.iss, consent.id)) {
+    throw new Refusal(PROBLEM_CODES.consentRevoked, "the consent was revoked by its origin");
+  }
   const now = ctx.clock.now();
   const respondBy = referral.respondBy !== undefined ? Date.parse(referral.respondBy) : Number.NaN;
+  // Sealed under the person's data key before it is stored (docs/data-at-rest.md): the person is the
+  // sender's pseudonym, so two origins' people never share a key.
+  const person = { originOrgId: claims.iss, subjectRef: consent.subjectRef };
+  await lockPerson(trx, ctx.dialect, person);
+  const sealed = sealNewReferral(ctx.vault, person, referral.id, {
+    subject: kept,
+    summary: referral.summary ?? null,
+    consent,
+  });
   await trx
     .insertInto("referral")
     .values({
@@ -166,13 +187,15 @@ async function onOffer(
       destination_org_id: ctx.orgId,
       urgency: referral.urgency,
       services: JSON.stringify(referral.services),
-      summary: referral.summary ?? null,
+      summary: sealed.summary,
       proposed_arrival: referral.proposedArrival ?? null,
       respond_by: Number.isFinite(respondBy) ? respondBy : null,
-      subject: JSON.stringify(kept),
+      subject: sealed.subject,
       subject_ref: consent.subjectRef,
-      consent: JSON.stringify(consent),
+      consent: sealed.consent,
       consent_id: consent.id,
+      // The expiry sweep erases the person's fields once the consent runs out (erasure.ts).
+      consent_expires_at: consent.expiresAt * 1000,
       decline_reason: null,
       outcome: null,
       arrangements: null,
@@ -206,7 +229,7 @@ async function referralOfParty(
   claims: MessageClaims,
   ctx: DomainContext,
 ): Promise<ReferralRecord> {
-  const r = await lockReferral(trx, ctx.dialect, claims.thid);
+  const r = await lockReferral(trx, ctx, claims.thid);
   // A sender that is not a party learns nothing about whether the referral exists.
   if (!r || (r.originOrgId !== claims.iss && r.destinationOrgId !== claims.iss)) {
     throw new Refusal(
@@ -237,7 +260,7 @@ async function onTransition(
   // §4.14: the message crossed one of ours; it is stored and receipted, and changes nothing here.
   if (effect === "ignore") return [];
   const now = ctx.clock.now();
-  if (!(await updateStatus(trx, r.id, r.status, spec.to, now, spec.set))) {
+  if (!(await updateStatus(trx, ctx.vault, r, spec.to, now, spec.set))) {
     throw new Refusal(PROBLEM_CODES.stateConflict, "the referral changed concurrently");
   }
   const e = await partnerEvent(trx, ctx, claims, {
@@ -276,10 +299,10 @@ async function onReceipt(
   const events: ReferralEventRecord[] = [];
   const now = ctx.clock.now();
   for (const o of offers) {
-    const r = await lockReferral(trx, ctx.dialect, o.thid);
+    const r = await lockReferral(trx, ctx, o.thid);
     // Anything past `sent` already knows it arrived (an answer can overtake the receipt).
     if (r?.direction !== "outgoing" || r.destinationOrgId !== claims.iss || r.status !== "sent") continue;
-    if (!(await updateStatus(trx, r.id, "sent", "delivered", now))) continue;
+    if (!(await updateStatus(trx, ctx.vault, r, "delivered", now))) continue;
     events.push(
       await partnerEvent(trx, ctx, claims, {
         referralId: r.id,
@@ -299,7 +322,9 @@ async function onProblem(
   claims: Claims<"problem.report">,
   ctx: DomainContext,
 ): Promise<ReferralEventRecord[]> {
-  const r = await lockReferral(trx, ctx.dialect, claims.thid);
+  // A refused consent.revoke of ours shows on its revocation, for staff (consents.ts).
+  await recordRevokeProblem(trx, claims.iss, claims.body.ack, claims.body.code, ctx.clock.now());
+  const r = await lockReferral(trx, ctx, claims.thid);
   if (!r || (r.originOrgId !== claims.iss && r.destinationOrgId !== claims.iss)) return [];
   const e = await partnerEvent(trx, ctx, claims, {
     referralId: r.id,
@@ -332,7 +357,7 @@ async function recordConsentEvent(
   const events: ReferralEventRecord[] = [];
   for (const row of rows) {
     events.push(
-      await insertEvent(trx, ctx.ids, {
+      await insertEvent(trx, ctx, {
         referralId: row.id,
         kind,
         status: row.status as ReferralState,
@@ -373,7 +398,7 @@ function partnerEvent(
   claims: MessageClaims,
   e: { referralId: string; kind: EventKind; status: ReferralState; note: string | null; at: number },
 ): Promise<ReferralEventRecord> {
-  return insertEvent(trx, ctx.ids, {
+  return insertEvent(trx, ctx, {
     ...e,
     actorOrgId: claims.iss,
     actorStaff: null,

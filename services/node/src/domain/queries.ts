@@ -4,6 +4,7 @@ import type { Purpose, ReferralState, Urgency } from "@refnet/protocol";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
 import { InvalidInputError } from "../errors.ts";
+import type { PersonVault } from "../person-vault.ts";
 import { toReferralRecord } from "./store.ts";
 import type { Direction, ReferralRecord } from "./types.ts";
 
@@ -55,7 +56,7 @@ export function pageSize(first: number | null | undefined): number {
 }
 
 /** One page, newest first: the query fetched first + 1 rows, so a spare row means there is more. */
-function toPage<R, T extends { id: string }>(
+export function toPage<R, T extends { id: string }>(
   rows: R[],
   first: number,
   toNode: (row: R) => T,
@@ -70,6 +71,7 @@ function toPage<R, T extends { id: string }>(
 
 export async function listReferrals(
   db: Kysely<Database>,
+  vault: PersonVault,
   filter: ReferralFilter,
   page: { first?: number | null; after?: string | null },
 ): Promise<Page<ReferralRecord>> {
@@ -102,7 +104,12 @@ export async function listReferrals(
     .orderBy("id", "desc")
     .limit(first + 1)
     .execute();
-  return toPage(rows, first, toReferralRecord, (r) => r.createdAt);
+  return toPage(
+    rows,
+    first,
+    (row) => toReferralRecord(row, vault),
+    (r) => r.createdAt,
+  );
 }
 
 export interface QuarantineRecord {

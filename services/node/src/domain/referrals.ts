@@ -1,17 +1,15 @@
 // The actions staff take on a referral. Each runs in ONE transaction: the row's new state, its
 // timeline event and the message it implies (sealed into the outbox) commit together or not at all
 // (docs/protocol.md §3, transactional outbox). Live events are published only after the commit.
-import { randomBytes } from "node:crypto";
 import { minimise } from "@refnet/consent";
 import {
   AGE_BANDS,
-  CONSENT_METHODS,
   type Consent,
   DECLINE_REASONS,
   type DeclineReason,
   ID_PATTERN,
   ISO_639_PATTERN,
-  LANGUAGE_TAG_PATTERN,
+  JTI_PATTERN,
   type MessageClaims,
   OUTCOMES,
   type Outcome,
@@ -21,8 +19,6 @@ import {
   PURPOSES,
   type Purpose,
   type ReferralState,
-  SCOPES,
-  type Scope,
   SUBJECT_REF_PATTERN,
   type Subject,
   UPDATE_STATUSES,
@@ -32,13 +28,27 @@ import {
   validateBody,
 } from "@refnet/protocol";
 import { boundedText, dateTime, fullDate, uniqueArray } from "@refnet/protocol/primitives";
-import type { Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import { z } from "zod";
+import { carriesPersonalData, disclosureEntry } from "../audit/disclosure.ts";
 import type { Staff } from "../auth.ts";
 import type { Database } from "../db/schema.ts";
 import { AppError, InvalidInputError, InvalidStateError, NotFoundError } from "../errors.ts";
 import type { SealedMessage } from "../federation/contracts.ts";
-import { consentExpiresAtMs, consentTime } from "./consent-time.ts";
+import { consentExpiresAtMs } from "./consent-time.ts";
+import {
+  buildConsentRecord,
+  type ConsentFieldsInput,
+  consentFieldsSchema,
+  consentRecordedEntries,
+  findConsent,
+  insertConsent,
+  lockConsent,
+  requireNotRevokedAt,
+  requireUsable,
+  toWireConsent,
+} from "./consents.ts";
+import { lockPerson, personOf, sealNewReferral } from "./personal-data.ts";
 import { AWAITING_ANSWER, canTransition } from "./states.ts";
 import { findReferral, insertEvent, lockReferral, updateStatus } from "./store.ts";
 import type { Direction, DomainContext, EventKind, ReferralEventRecord, ReferralRecord } from "./types.ts";
@@ -52,20 +62,14 @@ export interface DraftReferralInput {
   proposedArrival?: string | null;
   respondBy?: number | null;
   subject: Omit<Subject, "ref"> & { ref?: string | null };
-  consent: {
-    scopes: Scope[];
-    purposes: Purpose[];
-    recipients: string[];
-    grantedAt?: number | null;
-    expiresAt: number;
-    method: Consent["method"];
-    language: string;
-    textVersion: string;
-  };
+  /**
+   * Exactly one of the two: the consent as the person gave it now (recorded with the draft, in the same
+   * transaction), or the id of a consent recorded before (recordConsent; an approved override).
+   */
+  consent?: ConsentFieldsInput | null;
+  consentId?: string | null;
 }
 
-/** Clock skew tolerated on a consent's `grantedAt` (docs/protocol.md §5.1: grantedAt ≤ iat + 300). */
-const GRANTED_AT_SKEW_MS = 300 * 1000;
 const MAX_JSON_SECTION_BYTES = 64 * 1024;
 
 // Limits and formats of docs/protocol.md §4.3 and §5.1, so that a draft this node accepts is never
@@ -140,19 +144,8 @@ const draftSchema = z.object({
     family: jsonSection,
     notes: optionalText(4000),
   }),
-  consent: z.object({
-    scopes: uniqueArray(z.enum(SCOPES), 0, SCOPES.length),
-    purposes: uniqueArray(z.enum(PURPOSES), 1, PURPOSES.length),
-    recipients: uniqueArray(z.string().regex(ID_PATTERN, "must be organization ids"), 1, 100),
-    grantedAt: z.number().int().nullish(),
-    expiresAt: z.number().int(),
-    method: z.enum(CONSENT_METHODS),
-    language: z
-      .string()
-      .max(35)
-      .regex(LANGUAGE_TAG_PATTERN, "must be a BCP 47 language tag such as en or pt-BR"),
-    textVersion: boundedText(1, 64),
-  }),
+  consent: consentFieldsSchema.nullish(),
+  consentId: z.string().regex(JTI_PATTERN, "must be a consent id").nullish(),
 });
 
 /** Turns a zod failure into one ERR_INVALID_INPUT naming the fields (never their values). */
@@ -162,10 +155,6 @@ function invalid(error: z.ZodError, prefix: string): InvalidInputError {
     return `${path}: ${i.message}`;
   });
   return new InvalidInputError(`Invalid input: ${parts.join("; ")}`);
-}
-
-function newSubjectRef(): string {
-  return `subj_${randomBytes(12).toString("base64url")}`;
 }
 
 /** Field names present in a minimised subject: what leaves (or will leave) this node. */
@@ -206,81 +195,72 @@ export async function draftReferral(
   const d = parsed.data;
   const now = ctx.clock.now();
 
-  // docs/protocol.md §5.4: the recipient must be named, the services must be among the purposes, and
-  // the consent must be in force; refusing here saves a message the partner would refuse.
-  if (!d.consent.recipients.includes(d.destinationOrgId)) {
-    throw new AppError(
-      "ERR_CONSENT_RECIPIENT",
-      "The consent does not name the destination among its recipients.",
+  if ((d.consent == null) === (d.consentId == null)) {
+    throw new InvalidInputError(
+      "Give exactly one of consent (recorded with the draft) and consentId (a consent recorded before).",
     );
   }
-  const outside = d.services.filter((s) => !d.consent.purposes.includes(s));
-  if (outside.length > 0) {
-    throw new AppError(
-      "ERR_CONSENT_PURPOSE",
-      `The consent does not cover these services: ${outside.join(", ")}.`,
-    );
-  }
-  if (d.consent.expiresAt <= now) {
-    throw new AppError("ERR_CONSENT_EXPIRED", "The consent has already expired.");
-  }
-  const grantedAt = d.consent.grantedAt ?? now;
-  if (grantedAt > now + GRANTED_AT_SKEW_MS) {
-    throw new InvalidInputError("The consent cannot have been granted in the future.");
-  }
-  // Compared in whole seconds, as the consent travels (docs/protocol.md §5.1: grantedAt < expiresAt).
-  if (consentTime(grantedAt) >= consentTime(d.consent.expiresAt)) {
-    throw new InvalidInputError("The consent must expire after it was granted.");
-  }
+  // Recorded in the same transaction as the draft (the inline convenience): checked here, stored below.
+  const inline = d.consent
+    ? buildConsentRecord(ctx, staff, { ...d.consent, subjectRef: d.subject.ref ?? null }, { inline: true })
+    : undefined;
   if (d.respondBy != null && d.respondBy <= now) {
     throw new InvalidInputError("respondBy must be in the future.");
   }
   requireDestination(ctx, d.destinationOrgId);
 
-  const subjectRef = d.subject.ref ?? newSubjectRef();
-  const consent: Consent = {
-    id: ctx.ids.newId(),
-    subjectRef,
-    scopes: d.consent.scopes,
-    purposes: d.consent.purposes,
-    recipients: d.consent.recipients,
-    grantedAt: consentTime(grantedAt),
-    expiresAt: consentTime(d.consent.expiresAt),
-    method: d.consent.method,
-    language: d.consent.language,
-    textVersion: d.consent.textVersion,
-  };
-  const { ref: _ref, ...fields } = d.subject;
-  const full: Subject = { ...dropUndefined(fields), ref: subjectRef };
-  const { subject } = minimise(full, consent);
-
   const id = ctx.ids.newId();
-  // The exact body schema the partner will apply (docs/protocol.md §4.3): a draft that is stored can be sent.
-  const checked = validateBody("referral.offer", offerBody({ id, ...d, subject }), { thid: id });
-  if (!checked.ok)
-    throw new InvalidInputError(`The referral would be refused by its destination: ${checked.detail}`);
+  const { record, events } = await ctx.db.transaction().execute(async (trx) => {
+    // The consent row first, then the person and the referral (consents.ts: the lock order).
+    const c = inline ?? (await lockConsent(trx, ctx, d.consentId!, "share"));
+    if (!c) throw new NotFoundError("No such consent.");
+    // docs/protocol.md §5.4: the recipient must be named, the services must be among the purposes, and
+    // the consent must be in force (an override approved); refusing here saves a message the partner
+    // would refuse.
+    requireUsable(c, now, { destination: d.destinationOrgId, services: d.services });
+    await requireNotRevokedAt(trx, c, d.destinationOrgId);
+    if (d.subject.ref != null && d.subject.ref !== c.subjectRef) {
+      throw new InvalidInputError("subject.ref differs from the consent's subjectRef: it is another person.");
+    }
+    const consent = toWireConsent(c);
+    const { ref: _ref, ...fields } = d.subject;
+    const full: Subject = { ...dropUndefined(fields), ref: c.subjectRef };
+    const { subject } = minimise(full, consent);
+    // The exact body schema the partner will apply (docs/protocol.md §4.3): a draft that is stored can be sent.
+    const checked = validateBody("referral.offer", offerBody({ id, ...d, subject }), { thid: id });
+    if (!checked.ok)
+      throw new InvalidInputError(`The referral would be refused by its destination: ${checked.detail}`);
+    if (inline) {
+      await insertConsent(trx, ctx, inline);
+      await ctx.audit.appendMany(trx, consentRecordedEntries(staff, inline, id));
+    }
 
-  const record: ReferralRecord = {
-    id,
-    direction: "outgoing",
-    status: "draft",
-    originOrgId: ctx.orgId,
-    destinationOrgId: d.destinationOrgId,
-    urgency: d.urgency,
-    services: d.services,
-    summary: d.summary ?? null,
-    proposedArrival: d.proposedArrival ?? null,
-    respondBy: d.respondBy ?? null,
-    subject,
-    consent,
-    declineReason: null,
-    outcome: null,
-    arrangements: null,
-    createdBy: staff.id,
-    createdAt: now,
-    updatedAt: now,
-  };
-  const events = await ctx.db.transaction().execute(async (trx) => {
+    const record: ReferralRecord = {
+      id,
+      direction: "outgoing",
+      status: "draft",
+      originOrgId: ctx.orgId,
+      destinationOrgId: d.destinationOrgId,
+      urgency: d.urgency,
+      services: d.services,
+      summary: d.summary ?? null,
+      proposedArrival: d.proposedArrival ?? null,
+      respondBy: d.respondBy ?? null,
+      subject,
+      consent,
+      declineReason: null,
+      outcome: null,
+      arrangements: null,
+      createdBy: staff.id,
+      createdAt: now,
+      updatedAt: now,
+      erasure: null,
+    };
+    // Sealed under the person's data key, in the transaction that holds the person's lock (so the
+    // retention job cannot destroy that key before this row commits); docs/data-at-rest.md.
+    const person = personOf(record);
+    await lockPerson(trx, ctx.dialect, person);
+    const sealed = sealNewReferral(ctx.vault, person, record.id, record);
     await trx
       .insertInto("referral")
       .values({
@@ -291,13 +271,14 @@ export async function draftReferral(
         destination_org_id: record.destinationOrgId,
         urgency: record.urgency,
         services: JSON.stringify(record.services),
-        summary: record.summary,
+        summary: sealed.summary,
         proposed_arrival: record.proposedArrival,
         respond_by: record.respondBy,
-        subject: JSON.stringify(record.subject),
-        subject_ref: subjectRef,
-        consent: JSON.stringify(record.consent),
+        subject: sealed.subject,
+        subject_ref: c.subjectRef,
+        consent: sealed.consent,
         consent_id: consent.id,
+        consent_expires_at: c.expiresAt,
         decline_reason: null,
         outcome: null,
         arrangements: null,
@@ -306,7 +287,7 @@ export async function draftReferral(
         updated_at: now,
       })
       .execute();
-    const e = await insertEvent(trx, ctx.ids, {
+    const e = await insertEvent(trx, ctx, {
       referralId: record.id,
       kind: "created",
       status: "draft",
@@ -316,7 +297,7 @@ export async function draftReferral(
       messageId: null,
       at: now,
     });
-    return [e];
+    return { record, events: [e] };
   });
   ctx.events.publish(events);
   return record;
@@ -333,10 +314,24 @@ interface ActionSpec {
   check?(r: ReferralRecord, now: number): void;
   /** The message this action sends, if any. */
   message?(r: ReferralRecord, now: number): OutgoingMessage | undefined;
+  /** Locks to take in the transaction before the referral's own (a consent row: consents.ts). */
+  lockFirst?(trx: Transaction<Database>): Promise<void>;
+  /**
+   * The referral as the action sees it, from what else it depends on (sending: the consent record as it
+   * stands now), with the refusal that dependency implies; runs before the checks, under the locks.
+   */
+  prepare?(db: Kysely<Database> | Transaction<Database>, r: ReferralRecord): Promise<Prepared>;
+  /** Columns to store from the prepared referral with the new state (sending: what was sent). */
+  store?(r: ReferralRecord): { subject?: string; consent?: string };
+}
+
+interface Prepared {
+  r: ReferralRecord;
+  refusal?: AppError;
 }
 
 /** Refuses when the referral cannot take this action; the same checks before and under the lock. */
-function checkAction(r: ReferralRecord, spec: ActionSpec, now: number): void {
+function checkAction(r: ReferralRecord, spec: ActionSpec, now: number, refusal?: AppError): void {
   if (r.direction !== spec.side) {
     throw new InvalidStateError(
       spec.side === "outgoing"
@@ -347,6 +342,7 @@ function checkAction(r: ReferralRecord, spec: ActionSpec, now: number): void {
   if (!canTransition(r.status, spec.to)) {
     throw new InvalidStateError(`A referral that is ${r.status} cannot become ${spec.to}.`);
   }
+  if (refusal) throw refusal;
   spec.check?.(r, now);
 }
 
@@ -366,10 +362,11 @@ async function presealed(
 ): Promise<{ json: string; sealed: SealedMessage } | undefined> {
   if (!spec.message) return undefined;
   const now = ctx.clock.now();
-  const r = await findReferral(ctx.db, id);
-  if (!r) return undefined;
+  const found = await findReferral(ctx.db, ctx.vault, id);
+  if (!found) return undefined;
+  const { r, refusal } = spec.prepare ? await spec.prepare(ctx.db, found) : { r: found, refusal: undefined };
   try {
-    checkAction(r, spec, now);
+    checkAction(r, spec, now, refusal);
   } catch {
     return undefined;
   }
@@ -388,9 +385,11 @@ async function act(ctx: DomainContext, staff: Staff, id: string, spec: ActionSpe
   const pre = await presealed(ctx, id, spec);
   const { record, events } = await ctx.db.transaction().execute(async (trx: Transaction<Database>) => {
     const now = ctx.clock.now();
-    const r = await lockReferral(trx, ctx.dialect, id);
-    if (!r) throw new NotFoundError("No such referral.");
-    checkAction(r, spec, now);
+    await spec.lockFirst?.(trx);
+    const locked = await lockReferral(trx, ctx, id);
+    if (!locked) throw new NotFoundError("No such referral.");
+    const { r, refusal } = spec.prepare ? await spec.prepare(trx, locked) : { r: locked, refusal: undefined };
+    checkAction(r, spec, now, refusal);
     let claims: MessageClaims | undefined;
     const msg = spec.message?.(r, now);
     if (msg) {
@@ -400,10 +399,10 @@ async function act(ctx: DomainContext, staff: Staff, id: string, spec: ActionSpe
           : await ctx.messages.enqueue(trx, msg).catch(toDomainError);
       sent = true;
     }
-    if (!(await updateStatus(trx, r.id, r.status, spec.to, now, spec.set))) {
+    if (!(await updateStatus(trx, ctx.vault, r, spec.to, now, { ...spec.set, ...spec.store?.(r) }))) {
       throw new InvalidStateError("The referral changed while this was being done; try again.");
     }
-    const e = await insertEvent(trx, ctx.ids, {
+    const e = await insertEvent(trx, ctx, {
       referralId: r.id,
       kind: spec.kind,
       status: spec.to,
@@ -413,6 +412,9 @@ async function act(ctx: DomainContext, staff: Staff, id: string, spec: ActionSpe
       messageId: claims?.jti ?? null,
       at: now,
     });
+    // docs/audit.md: a message carrying the person's data is a disclosure, recorded in this transaction
+    // so that the outbox row and its audit entry commit together, or neither does.
+    if (claims && carriesPersonalData(claims)) await ctx.audit.append(trx, disclosureEntry(staff, claims));
     const record: ReferralRecord = {
       ...r,
       status: spec.to,
@@ -504,15 +506,20 @@ export async function sendReferral(ctx: DomainContext, staff: Staff, id: string)
     to: "sent",
     kind: "sent",
     note: null,
-    check: (r, now) => {
-      requireConsentInForce(r, now);
-      if (r.respondBy !== null && r.respondBy <= now) {
-        throw new InvalidStateError("respondBy has passed: draft the referral again with a later date.");
-      }
-      requireDestination(ctx, r.destinationOrgId);
+    check: (r, now) => checkSendable(ctx, r, now),
+    // The consent row before the referral's (consents.ts), and read as it stands under that lock: a
+    // revocation or an approval that committed first is what the offer carries.
+    lockFirst: async (trx) => {
+      const row = await trx
+        .selectFrom("referral")
+        .select("consent_id")
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (row) await lockConsent(trx, ctx, row.consent_id, "share");
     },
+    prepare: (db, r) => offerView(ctx, db, r),
     message: (r) => {
-      // Minimised again at the boundary: the stored subject already is, this keeps it so whatever
+      // Minimised again at the boundary: the prepared subject already is, this keeps it so whatever
       // changed in between (docs/protocol.md §5.4.2: the sender strips before signing).
       const { subject } = minimise(r.subject, r.consent);
       return {
@@ -523,7 +530,84 @@ export async function sendReferral(ctx: DomainContext, staff: Staff, id: string)
         body: offerBody({ ...r, subject }),
       };
     },
+    // The row keeps exactly what left: the subject and the consent object as sent.
+    store: (r) => ({ subject: JSON.stringify(r.subject), consent: JSON.stringify(r.consent) }),
   });
+}
+
+function checkSendable(ctx: DomainContext, r: ReferralRecord, now: number): void {
+  requireConsentInForce(r, now);
+  if (r.respondBy !== null && r.respondBy <= now) {
+    throw new InvalidStateError("respondBy has passed: draft the referral again with a later date.");
+  }
+  requireDestination(ctx, r.destinationOrgId);
+}
+
+/**
+ * A draft as sending it now would send it: the consent object built from the consent record as it
+ * stands (revoked scopes gone, the override with its approver) and the subject minimised to it, with
+ * the refusal the record implies (revoked, expired, override not approved). Other referrals as they are.
+ */
+async function offerView(
+  ctx: DomainContext,
+  db: Kysely<Database> | Transaction<Database>,
+  r: ReferralRecord,
+): Promise<Prepared> {
+  if (r.direction !== "outgoing" || r.status !== "draft") return { r };
+  const c = await findConsent(db, ctx, r.consent.id);
+  if (!c) return { r };
+  try {
+    requireUsable(c, ctx.clock.now(), { destination: r.destinationOrgId, services: r.services });
+    await requireNotRevokedAt(db, c, r.destinationOrgId);
+  } catch (err) {
+    if (err instanceof AppError) return { r, refusal: err };
+    throw err;
+  }
+  const consent = toWireConsent(c);
+  return { r: { ...r, consent, subject: minimise(r.subject, consent).subject } };
+}
+
+export interface DisclosurePreview {
+  referral: ReferralRecord;
+  /** Field names of `subject` that leave this node if it is sent now (or that left, once sent). */
+  fields: string[];
+  /** The consent object as it travels (or travelled). */
+  consent: Consent;
+  /** Whether the offer already left this node. */
+  sent: boolean;
+  /** Why sending it now would be refused (an ERR_* code), or null. */
+  blockedBy: string | null;
+}
+
+/**
+ * What sending a referral would disclose, computed by the very code that sends it (offerView, then the
+ * message's own minimisation), so the preview and the offer cannot disagree. For a referral already
+ * sent, what it carried; for an incoming one, what arrived.
+ */
+export async function previewDisclosure(ctx: DomainContext, id: string): Promise<DisclosurePreview> {
+  const found = await findReferral(ctx.db, ctx.vault, id);
+  if (!found) throw new NotFoundError("No such referral.");
+  if (found.direction !== "outgoing" || found.status !== "draft") {
+    return {
+      referral: found,
+      fields: disclosedFields(found.subject),
+      consent: found.consent,
+      sent: found.direction === "outgoing",
+      blockedBy: null,
+    };
+  }
+  const { r, refusal } = await offerView(ctx, ctx.db, found);
+  let blockedBy = refusal?.code ?? null;
+  if (blockedBy === null) {
+    try {
+      checkSendable(ctx, r, ctx.clock.now());
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      blockedBy = err.code;
+    }
+  }
+  const { subject } = minimise(r.subject, r.consent);
+  return { referral: r, fields: disclosedFields(subject), consent: r.consent, sent: false, blockedBy };
 }
 
 export async function acceptReferral(
@@ -660,12 +744,12 @@ export async function expireOverdue(ctx: DomainContext): Promise<string[]> {
   const expired: string[] = [];
   for (const { id } of due) {
     const events = await ctx.db.transaction().execute(async (trx) => {
-      const r = await lockReferral(trx, ctx.dialect, id);
+      const r = await lockReferral(trx, ctx, id);
       // Re-checked under the lock: an answer may have arrived since the query above.
       if (!r || !AWAITING_ANSWER.includes(r.status) || r.respondBy === null || r.respondBy > now) return [];
-      if (!(await updateStatus(trx, r.id, r.status, "expired", now))) return [];
+      if (!(await updateStatus(trx, ctx.vault, r, "expired", now))) return [];
       return [
-        await insertEvent(trx, ctx.ids, {
+        await insertEvent(trx, ctx, {
           referralId: r.id,
           kind: "expired",
           status: "expired",

@@ -6,13 +6,16 @@ import type {
   Outcome,
   Purpose,
   ReferralState,
+  Scope,
   Subject,
   Urgency,
 } from "@refnet/protocol";
 import type { Kysely } from "kysely";
+import type { AuditTrail } from "../audit/audit-log.ts";
 import type { DialectName } from "../db/index.ts";
 import type { Database } from "../db/schema.ts";
 import type { MessageEnqueuer, TrustState } from "../federation/contracts.ts";
+import type { PersonVault } from "../person-vault.ts";
 
 export type Direction = "outgoing" | "incoming";
 
@@ -36,6 +39,29 @@ export interface ReferralRecord {
   createdBy: string | null;
   createdAt: number;
   updatedAt: number;
+  /** What was erased from `subject` (revocation, expiry of the consent, erasure of the person). */
+  erasure: ReferralErasure | null;
+}
+
+/**
+ * `retention`: purged by the retention job (domain/retention.ts); `key_destroyed`: the person's data key
+ * is gone, so what the row holds cannot be read (docs/data-at-rest.md).
+ */
+export type ErasureReason =
+  | "consent_revoked"
+  | "consent_expired"
+  | "subject_erased"
+  | "retention"
+  | "key_destroyed";
+
+export interface ReferralErasure {
+  /** Milliseconds: the latest erasure. */
+  at: number;
+  reason: ErasureReason;
+  /** Every member of `subject` but `ref` is gone. */
+  all: boolean;
+  /** Scopes whose fields were erased (cumulative). */
+  scopes: Scope[];
 }
 
 /** What happened to a referral; the kinds are listed in schema.graphql (ReferralEvent.kind). */
@@ -53,7 +79,9 @@ export type EventKind =
   | "expired"
   | "problem"
   | "consent_revoked"
-  | "consent_erased";
+  | "consent_erased"
+  | "erased"
+  | "purged";
 
 export interface ReferralEventRecord {
   id: string;
@@ -97,4 +125,10 @@ export interface DomainContext {
   readonly events: ReferralEventBus;
   /** Called after a transaction that wrote outbox rows committed, so the relay publishes at once. */
   outboxChanged(): void;
+  /** The audit trail: `audit.append(trx, entry)` in the transaction of the action it records (docs/audit.md). */
+  readonly audit: AuditTrail;
+  /** How long a recipient has to answer a revocation before it shows as overdue (config, ms). */
+  readonly erasureDeadlineMs: number;
+  /** Per-person data keys: every person's field is sealed under one (person-vault.ts). */
+  readonly vault: PersonVault;
 }

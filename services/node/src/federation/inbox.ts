@@ -51,6 +51,12 @@ export interface InboxConsumerDeps<E> {
   };
 }
 
+/** Refusals whose envelope is not kept: the data may not be kept under a revoked or expired consent. */
+const DATA_NOT_KEPT: ReadonlySet<string> = new Set<string>([
+  PROBLEM_CODES.consentRevoked,
+  PROBLEM_CODES.consentExpired,
+]);
+
 export type InboxOutcome =
   | { kind: "stored"; iss: string; jti: string; type: string }
   | { kind: "duplicate"; iss: string; jti: string }
@@ -239,6 +245,14 @@ export class InboxConsumer<E> {
           .where("iss", "=", iss)
           .where("jti", "=", jti)
           .executeTakeFirst()) !== undefined,
+      // docs/protocol.md §5.4.3 rule 2: revocations received are recorded by domain/erasure.ts.
+      consentRevoked: async (consentId, iss) =>
+        (await db
+          .selectFrom("consent_revoked_by_origin")
+          .select("consent_id")
+          .where("origin_org_id", "=", iss)
+          .where("consent_id", "=", consentId)
+          .executeTakeFirst()) !== undefined,
     };
   }
 
@@ -288,7 +302,15 @@ export class InboxConsumer<E> {
       code: string;
       detail: string;
       stage: string;
-      claims: { iss: string; jti: string; type: string; thid: string } | undefined;
+      claims:
+        | {
+            iss: string;
+            jti: string;
+            type: string;
+            thid: string;
+            consent?: { id: string; subjectRef: string; expiresAt: number };
+          }
+        | undefined;
       data: Uint8Array;
       subject: string;
       streamSeq: number;
@@ -309,9 +331,15 @@ export class InboxConsumer<E> {
         thid: q.claims?.thid ?? null,
         subject: q.subject,
         size: q.data.byteLength,
-        // Kept as received: ciphertext only, for inspection by the node's admins.
-        envelope: Buffer.from(q.data).toString("utf8"),
+        // Kept as received: ciphertext only, for inspection by the node's admins. Not kept when it was
+        // refused because its consent is revoked or expired: the node's key opens it, and the person's
+        // data may no longer be kept under that consent (docs/protocol.md §5.6).
+        envelope: DATA_NOT_KEPT.has(q.code) ? "" : Buffer.from(q.data).toString("utf8"),
         stream_seq: q.streamSeq,
+        // So that revoking or erasing the consent or the person reaches this envelope (erasure.ts).
+        consent_id: q.claims?.consent?.id ?? null,
+        subject_ref: q.claims?.consent?.subjectRef ?? null,
+        consent_expires_at: q.claims?.consent ? q.claims.consent.expiresAt * 1000 : null,
       })
       .execute();
   }

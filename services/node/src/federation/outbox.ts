@@ -18,7 +18,8 @@ import type { MessageEnqueuer, SealedMessage, TrustState } from "./contracts.ts"
 export interface OutboxEnqueuerDeps {
   orgId: string;
   network: string;
-  keys: { signingKey(): SigningKey };
+  /** The node's signing key in force at a given second (own-keys.ts), undefined when there is none. */
+  keys: { signingKey(nowSeconds: number): SigningKey | undefined };
   trust: TrustState;
   clock: { now(): number };
 }
@@ -84,7 +85,14 @@ export class OutboxEnqueuer implements MessageEnqueuer {
     if (!recipientKey) {
       throw new AppError("ERR_PARTNER_UNAVAILABLE", `Partner ${msg.aud} has no encryption key in force.`);
     }
-    const signingKey = this.deps.keys.signingKey();
+    // docs/protocol.md §2.6 step 3: a key the list in force lists for us and that is valid at iat.
+    const signingKey = this.deps.keys.signingKey(nowS);
+    if (!signingKey) {
+      throw new AppError(
+        "ERR_KEYS",
+        "This node holds no signing key that the trust list in force lists for it and that is valid now: it sends nothing (see `refnet keys show`).",
+      );
+    }
     const { envelope, claims } = await sealEnvelope(msg, {
       iss: this.deps.orgId,
       signingKey,
@@ -105,7 +113,7 @@ export class OutboxEnqueuer implements MessageEnqueuer {
     const fresh =
       sealed.list === this.deps.trust.current() &&
       !sealed.list.isExpired(Math.floor(now0 / 1000)) &&
-      sealed.signingKey === this.deps.keys.signingKey() &&
+      this.deps.keys.signingKey(Math.floor(now0 / 1000))?.kid === sealed.signingKey.kid &&
       sealed.list.encryptionKeyFor(sealed.claims.aud, Math.floor(now0 / 1000))?.kid === sealed.claims.rkid;
     const current = fresh ? sealed : await this.seal(sealed.msg);
     const { envelope, claims } = current;

@@ -380,6 +380,23 @@ export class TrustStore implements TrustState {
   }
 }
 
+/**
+ * The list in force as this node stored it, re-verified against its own signatures, or undefined when
+ * the node has not stored one yet. For `refnet keys`, which runs beside the node on its database.
+ */
+export async function readStoredTrustList(db: Kysely<Database>): Promise<TrustList | undefined> {
+  const row = await db
+    .selectFrom("node_state")
+    .select("value")
+    .where("key", "=", STATE_KEY)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const res = await restoreTrustList(row.value);
+  if (!res.ok)
+    throw new Error(`the trust list stored in the database does not verify (${res.code}): ${res.detail}`);
+  return res.list;
+}
+
 function refusalKey(code: string, text: string): string {
   return `${code} ${createHash("sha256").update(text).digest("hex")}`;
 }

@@ -12,22 +12,43 @@ import type {
   Urgency as WireUrgency,
 } from "@refnet/protocol";
 import type { PartnerRole as WirePartnerRole, PartnerStatus as WirePartnerStatus } from "@refnet/trust";
+import type { AuditKind as WireAuditKind } from "../audit/entry.ts";
+import type { AuditProblemKind as WireAuditProblemKind } from "../audit/verify.ts";
 import type { Role as WireRole } from "../auth.ts";
-import type { Direction as WireDirection } from "../domain/types.ts";
+import type {
+  ConsentGiver as WireConsentGiver,
+  ConsentStatus as WireConsentStatus,
+  RecipientErasureStatus as WireErasureStatus,
+  OverrideReason as WireOverrideReason,
+  RevocationCause as WireRevocationCause,
+} from "../domain/consents.ts";
+import type { SubjectErasureReason as WireSubjectErasureReason } from "../domain/subject-rights.ts";
+import type { Direction as WireDirection, ErasureReason as WireErasureReason } from "../domain/types.ts";
 import { InvalidInputError } from "../errors.ts";
+import type { OwnKeyState as WireOwnKeyState } from "../own-keys.ts";
 import type {
   AgeBand,
+  AuditKind,
+  AuditProblemKind,
+  ConsentGiver,
   ConsentMethod,
   ConsentScope,
+  ConsentStatus,
   DeclineReason,
   Direction,
+  ErasureReason,
+  ErasureStatus,
   Outcome,
+  OverrideReason,
+  OwnKeyState,
   PartnerRole,
   PartnerStatus,
   ProgressStatus,
   ReferralStatus,
+  RevocationCause,
   Role,
   Service,
+  SubjectErasureReason,
   Urgency,
 } from "./generated/resolvers.ts";
 
@@ -71,6 +92,29 @@ export const roleEnum = enumMap<WireRole, Role>()("Role", {
   caseworker: "CASEWORKER",
   supervisor: "SUPERVISOR",
   admin: "ADMIN",
+  auditor: "AUDITOR",
+});
+
+export const auditKindEnum = enumMap<WireAuditKind, AuditKind>()("AuditKind", {
+  disclosure: "DISCLOSURE",
+  read: "READ",
+  "consent.recorded": "CONSENT_RECORDED",
+  "consent.override": "CONSENT_OVERRIDE",
+  "consent.revoked": "CONSENT_REVOKED",
+  erasure: "ERASURE",
+  "retention.purge": "RETENTION_PURGE",
+  export: "EXPORT",
+});
+
+export const auditProblemEnum = enumMap<WireAuditProblemKind, AuditProblemKind>()("AuditProblemKind", {
+  changed: "CHANGED",
+  missing: "MISSING",
+  reordered: "REORDERED",
+  "broken-link": "BROKEN_LINK",
+  truncated: "TRUNCATED",
+  "checkpoint-signature": "CHECKPOINT_SIGNATURE",
+  "checkpoint-mismatch": "CHECKPOINT_MISMATCH",
+  "head-mismatch": "HEAD_MISMATCH",
 });
 
 export const directionEnum = enumMap<WireDirection, Direction>()("Direction", {
@@ -157,6 +201,13 @@ export const ageBandEnum = enumMap<WireAgeBand, AgeBand>()("AgeBand", {
   "60+": "AGE_60_PLUS",
 });
 
+export const ownKeyStateEnum = enumMap<WireOwnKeyState, OwnKeyState>()("OwnKeyState", {
+  pending: "PENDING",
+  active: "ACTIVE",
+  retiring: "RETIRING",
+  retired: "RETIRED",
+});
+
 export const partnerStatusEnum = enumMap<WirePartnerStatus, PartnerStatus>()("PartnerStatus", {
   active: "ACTIVE",
   suspended: "SUSPENDED",
@@ -167,3 +218,52 @@ export const partnerRoleEnum = enumMap<WirePartnerRole, PartnerRole>()("PartnerR
   origin: "ORIGIN",
   destination: "DESTINATION",
 });
+
+export const consentGiverEnum = enumMap<WireConsentGiver, ConsentGiver>()("ConsentGiver", {
+  self: "SELF",
+  parent_or_guardian: "PARENT_OR_GUARDIAN",
+  representative: "REPRESENTATIVE",
+});
+
+export const overrideReasonEnum = enumMap<WireOverrideReason, OverrideReason>()("OverrideReason", {
+  risk_to_life: "RISK_TO_LIFE",
+});
+
+export const consentStatusEnum = enumMap<WireConsentStatus, ConsentStatus>()("ConsentStatus", {
+  active: "ACTIVE",
+  awaiting_approval: "AWAITING_APPROVAL",
+  partially_revoked: "PARTIALLY_REVOKED",
+  revoked: "REVOKED",
+  expired: "EXPIRED",
+});
+
+export const revocationCauseEnum = enumMap<WireRevocationCause, RevocationCause>()("RevocationCause", {
+  revoked: "REVOKED",
+  subject_erased: "SUBJECT_ERASED",
+});
+
+export const erasureStatusEnum = enumMap<WireErasureStatus, ErasureStatus>()("ErasureStatus", {
+  erased: "ERASED",
+  pending: "PENDING",
+  overdue: "OVERDUE",
+});
+
+export const erasureReasonEnum = enumMap<WireErasureReason, ErasureReason>()("ErasureReason", {
+  consent_revoked: "CONSENT_REVOKED",
+  consent_expired: "CONSENT_EXPIRED",
+  subject_erased: "SUBJECT_ERASED",
+  retention: "RETENTION",
+  key_destroyed: "KEY_DESTROYED",
+});
+
+export const subjectErasureReasonEnum = enumMap<WireSubjectErasureReason, SubjectErasureReason>()(
+  "SubjectErasureReason",
+  {
+    person_request: "PERSON_REQUEST",
+    consent_withdrawn: "CONSENT_WITHDRAWN",
+    no_longer_needed: "NO_LONGER_NEEDED",
+    unlawful_processing: "UNLAWFUL_PROCESSING",
+    legal_obligation: "LEGAL_OBLIGATION",
+    safety_risk: "SAFETY_RISK",
+  },
+);

@@ -183,8 +183,11 @@ describe("trust list and refusals (admins only)", () => {
     }
   }`;
 
-  it("refuses both to staff below admin", async () => {
-    for (const q of [TRUST, REFUSALS]) {
+  const OWN_KEYS =
+    "{ ownKeys { use kid fingerprint state listed notBefore notAfter keptUntil retiredAt } pendingKeyRotations { signingKid } }";
+
+  it("refuses them to staff below admin", async () => {
+    for (const q of [TRUST, REFUSALS, OWN_KEYS]) {
       const res = await gql(q, {}, caseworker);
       expect(res.errors?.[0]?.extensions?.code).toBe("ERR_FORBIDDEN");
       expect(res.data ?? null).toBeNull();
@@ -216,6 +219,27 @@ describe("trust list and refusals (admins only)", () => {
       expect(p.keys.map((k: { use: string }) => k.use).sort()).toEqual(["ENC", "SIG"]);
       for (const k of p.keys) expect(k).toMatchObject({ notAfter: null, validNow: true });
     }
+  });
+
+  it("shows the node's own keys with their state to an admin, public facts only", async () => {
+    const res = await gql(OWN_KEYS, {}, admin);
+    expect(res.errors).toBeUndefined();
+    const keys = world.trust.orgKeys[ORIGIN]!;
+    const notBefore = new Date(origin.trust.current().keyById(keys.sig.kid)!.notBefore * 1000).toISOString();
+    expect(res.data?.ownKeys).toEqual(
+      (["sig", "enc"] as const).map((use) => ({
+        use: use.toUpperCase(),
+        kid: keys[use].kid,
+        fingerprint: expect.stringMatching(/^([0-9a-f]{4} ){15}[0-9a-f]{4}$/),
+        state: "ACTIVE",
+        listed: true,
+        notBefore,
+        notAfter: null,
+        keptUntil: null,
+        retiredAt: null,
+      })),
+    );
+    expect(res.data?.pendingKeyRotations).toEqual([]);
   });
 
   it("pages refused lists newest first, and health names the latest", async () => {
@@ -542,6 +566,13 @@ describe("enum mapping", () => {
       ["AgeBand", enums.ageBandEnum],
       ["PartnerStatus", enums.partnerStatusEnum],
       ["PartnerRole", enums.partnerRoleEnum],
+      ["ConsentGiver", enums.consentGiverEnum],
+      ["OverrideReason", enums.overrideReasonEnum],
+      ["ConsentStatus", enums.consentStatusEnum],
+      ["RevocationCause", enums.revocationCauseEnum],
+      ["ErasureStatus", enums.erasureStatusEnum],
+      ["ErasureReason", enums.erasureReasonEnum],
+      ["SubjectErasureReason", enums.subjectErasureReasonEnum],
     ];
     for (const [name, map] of maps) {
       const values = (schema.getType(name) as GraphQLEnumType).getValues().map((v) => v.name);

@@ -19,12 +19,15 @@ import { findReferral, timelineOf } from "../domain/store.ts";
 import type { ReferralEventRecord } from "../domain/types.ts";
 import { AppError } from "../errors.ts";
 import { readiness } from "../health.ts";
+import { auditLogQuery, auditSubjectRead, auditVerificationQuery } from "./audit-resolvers.ts";
 import {
   ageBandEnum,
+  consentGiverEnum,
   declineReasonEnum,
   directionEnum,
   methodEnum,
   outcomeEnum,
+  ownKeyStateEnum,
   partnerRoleEnum,
   partnerStatusEnum,
   progressEnum,
@@ -141,7 +144,7 @@ function toGqlSubject(s: WireSubject): GqlSubject {
   };
 }
 
-function toGqlConsent(c: Consent): GqlConsent {
+export function toGqlConsent(c: Consent): GqlConsent {
   return {
     id: c.id,
     subjectRef: c.subjectRef,
@@ -154,6 +157,7 @@ function toGqlConsent(c: Consent): GqlConsent {
     language: c.language,
     textVersion: c.textVersion,
     override: c.override ?? null,
+    isOverride: c.override !== undefined,
   };
 }
 
@@ -218,9 +222,12 @@ export const resolvers: Resolvers = {
         .map((p) => toGqlPartner(p, keysInForce(list, p.orgId, app.clock.now())));
     },
 
-    referrals: async (_p, { filter, first, after }, { app }) => {
+    referrals: async (_p, { filter, first, after }, { app, staff }) => {
+      // Every role but the auditor's reads referrals; an auditor reads the trail, not people's records.
+      requireRole(staff, "caseworker");
       const page = await listReferrals(
         app.db,
+        app.vault,
         {
           direction: filter?.direction ? directionEnum.toWire(filter.direction) : null,
           status: filter?.status?.map((s) => statusEnum.toWire(s)) ?? null,
@@ -233,7 +240,10 @@ export const resolvers: Resolvers = {
       return connection(page, (node) => node);
     },
 
-    referral: async (_p, { id }, { app }) => (await findReferral(app.db, id)) ?? null,
+    referral: async (_p, { id }, { app, staff }) => {
+      requireRole(staff, "caseworker");
+      return (await findReferral(app.db, app.vault, id)) ?? null;
+    },
 
     quarantine: async (_p, { first, after }, { app, staff }) => {
       requireRole(staff, "admin");
@@ -246,11 +256,48 @@ export const resolvers: Resolvers = {
       return toGqlTrustList(app.trust.current(), app.clock.now());
     },
 
+    ownKeys: async (_p, _a, { app, staff }) => {
+      requireRole(staff, "admin");
+      return (await app.ownKeys.views()).map((k) => ({
+        use: k.use === "sig" ? ("SIG" as const) : ("ENC" as const),
+        kid: k.kid,
+        fingerprint: k.fingerprint,
+        state: ownKeyStateEnum.toGql(k.state),
+        createdAt: toIso(k.createdAt),
+        listed: k.listed,
+        notBefore: k.notBefore === undefined ? null : toIso(k.notBefore * 1000),
+        notAfter: k.notAfter === undefined ? null : toIso(k.notAfter * 1000),
+        keptUntil: k.keptUntil === undefined ? null : toIso(k.keptUntil * 1000),
+        retiredAt: k.retiredAt === undefined ? null : toIso(k.retiredAt),
+      }));
+    },
+
+    pendingKeyRotations: async (_p, _a, { app, staff }) => {
+      requireRole(staff, "admin");
+      const r = await app.ownKeys.pendingRotation();
+      return r
+        ? [
+            {
+              requestedAt: toIso(r.requestedAt),
+              signingKid: r.sigKid,
+              encryptionKid: r.encKid,
+              signedWith: r.signedWith,
+              overlapSeconds: r.overlapSeconds,
+              request: r.request,
+            },
+          ]
+        : [];
+    },
+
     trustRefusals: async (_p, { first, after }, { app, staff }) => {
       requireRole(staff, "admin");
       const page = await listTrustRefusals(app.db, { first, after });
       return connection(page, (node) => ({ ...node, receivedAt: toIso(node.receivedAt) }));
     },
+
+    auditLog: (_p, args, ctx) => auditLogQuery(ctx, args),
+
+    auditVerification: (_p, _a, ctx) => auditVerificationQuery(ctx),
 
     health: async (_p, _a, { app }) => {
       const r = await readiness(app);
@@ -285,16 +332,20 @@ export const resolvers: Resolvers = {
         proposedArrival: input.proposedArrival ?? null,
         respondBy: input.respondBy ? toMs(input.respondBy) : null,
         subject: fromSubjectInput(input.subject),
-        consent: {
-          scopes: input.consent.scopes.map((s) => scopeEnum.toWire(s)),
-          purposes: input.consent.purposes.map((p) => serviceEnum.toWire(p)),
-          recipients: input.consent.recipients,
-          grantedAt: input.consent.grantedAt ? toMs(input.consent.grantedAt) : null,
-          expiresAt: toMs(input.consent.expiresAt),
-          method: methodEnum.toWire(input.consent.method),
-          language: input.consent.language,
-          textVersion: input.consent.textVersion,
-        },
+        consentId: input.consentId ?? null,
+        consent: input.consent
+          ? {
+              scopes: input.consent.scopes.map((s) => scopeEnum.toWire(s)),
+              purposes: input.consent.purposes.map((p) => serviceEnum.toWire(p)),
+              recipients: input.consent.recipients,
+              grantedAt: input.consent.grantedAt ? toMs(input.consent.grantedAt) : null,
+              expiresAt: toMs(input.consent.expiresAt),
+              method: methodEnum.toWire(input.consent.method),
+              language: input.consent.language,
+              textVersion: input.consent.textVersion,
+              givenBy: input.consent.givenBy ? consentGiverEnum.toWire(input.consent.givenBy) : null,
+            }
+          : null,
       });
     },
     sendReferral: (_p, { id }, { app, staff }) => {
@@ -325,7 +376,10 @@ export const resolvers: Resolvers = {
 
   Subscription: {
     referralEvents: {
-      subscribe: (_p, { referralId }, { app }) => app.events.subscribe(referralId),
+      subscribe: (_p, { referralId }, { app, staff }) => {
+        requireRole(staff, "caseworker");
+        return app.events.subscribe(referralId);
+      },
       resolve: (e: ReferralEventRecord) => toGqlEvent(e),
     },
   },
@@ -342,14 +396,18 @@ export const resolvers: Resolvers = {
     urgency: (r) => urgencyEnum.toGql(r.urgency),
     services: (r) => r.services.map((s) => serviceEnum.toGql(s)),
     respondBy: (r) => (r.respondBy === null ? null : toIso(r.respondBy)),
-    subject: (r) => toGqlSubject(r.subject),
+    subject: async (r, _a, ctx, info) => {
+      // Recorded before the fields are returned (docs/audit.md): no entry, no data.
+      await auditSubjectRead(r, ctx, info);
+      return toGqlSubject(r.subject);
+    },
     consent: (r) => toGqlConsent(r.consent),
     disclosedFields: (r) => disclosedFields(r.subject),
     declineReason: (r) => (r.declineReason === null ? null : declineReasonEnum.toGql(r.declineReason)),
     outcome: (r) => (r.outcome === null ? null : outcomeEnum.toGql(r.outcome)),
     createdAt: (r) => toIso(r.createdAt),
     updatedAt: (r) => toIso(r.updatedAt),
-    timeline: async (r, _a, { app }) => (await timelineOf(app.db, r.id)).map(toGqlEvent),
+    timeline: async (r, _a, { app }) => (await timelineOf(app.db, app.vault, r.id)).map(toGqlEvent),
   },
 };
 

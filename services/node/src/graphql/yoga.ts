@@ -13,6 +13,7 @@ import {
 import { authenticate } from "../auth.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
+import { consentResolvers } from "./consent-resolvers.ts";
 import type { GraphQLContext, ServerContext, UserContext } from "./context.ts";
 import { createMaskError } from "./errors.ts";
 import { resolvers } from "./resolvers.ts";
@@ -46,7 +47,9 @@ export function createGraphQL(app: AppContext): NodeYoga {
   const typeDefs = schemaText();
   const schema = createSchema<GraphQLContext>({
     typeDefs,
-    resolvers: resolvers as Parameters<typeof createSchema<GraphQLContext>>[0]["resolvers"],
+    resolvers: [resolvers, consentResolvers] as Parameters<
+      typeof createSchema<GraphQLContext>
+    >[0]["resolvers"],
   });
   const limits: GraphQLLimits = {
     maxDepth: app.config.graphql.maxDepth,

@@ -1,5 +1,8 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { ReferralRecord } from '../../domain/types.ts';
+import type { ConsentRecord as ConsentRecordModel, RevocationRecord } from '../../domain/consents.ts';
+import type { DisclosurePreview as DisclosurePreviewModel } from '../../domain/referrals.ts';
+import type { SubjectErasureResult } from '../../domain/subject-rights.ts';
 import type { GraphQLContext } from '../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
@@ -25,13 +28,150 @@ export type AgeBand =
   | 'AGE_26_59'
   | 'AGE_60_PLUS';
 
+/** Who acted: a staff member of this node, a partner organization (by a message), or the node itself. */
+export type AuditActor = {
+  __typename?: 'AuditActor';
+  /** The staff account id or the partner's org id; null for the node itself. */
+  id?: Maybe<Scalars['String']['output']>;
+  type: AuditActorType;
+  /** The staff member's username, when the actor is a staff account of this node. */
+  username?: Maybe<Scalars['String']['output']>;
+};
+
+export type AuditActorType =
+  | 'PARTNER'
+  | 'STAFF'
+  | 'SYSTEM';
+
+/** A signed checkpoint of the audit trail. */
+export type AuditCheckpoint = {
+  __typename?: 'AuditCheckpoint';
+  at: Scalars['DateTime']['output'];
+  hash: Scalars['String']['output'];
+  /** The compact JWS: keep a copy off the node, and give it to `refnet audit verify --anchor` later. */
+  jws: Scalars['String']['output'];
+  /** Where the verifier found that key: key file, trust list vN. */
+  keySource: Scalars['String']['output'];
+  /** RFC 7638 thumbprint of the node key that signed it. */
+  kid: Scalars['String']['output'];
+  seq: Scalars['Int']['output'];
+};
+
+/**
+ * One entry of this node's audit trail (auditors and admins only). It never holds a person's data: the
+ * person is named by their pseudonym, and the detail holds field names, scopes, counts and message ids.
+ */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  actor: AuditActor;
+  at: Scalars['DateTime']['output'];
+  consentId?: Maybe<Scalars['String']['output']>;
+  /** Field names, scopes, counts and message ids, per kind as docs/audit.md lists them. */
+  detail: Scalars['JSON']['output'];
+  /** Lowercase hex SHA-256 of this entry's canonical encoding, prevHash included (docs/audit.md). */
+  hash: Scalars['String']['output'];
+  kind: AuditKind;
+  partnerOrgId?: Maybe<Scalars['String']['output']>;
+  /** Lowercase hex SHA-256 of the entry before (64 zeros for the first). */
+  prevHash: Scalars['String']['output'];
+  referralId?: Maybe<Scalars['String']['output']>;
+  seq: Scalars['Int']['output'];
+  subjectRef?: Maybe<Scalars['String']['output']>;
+};
+
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  edges: Array<AuditEntryEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AuditEntryEdge = {
+  __typename?: 'AuditEntryEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEntry;
+};
+
+export type AuditFilter = {
+  kind?: InputMaybe<AuditKind>;
+  referralId?: InputMaybe<Scalars['ID']['input']>;
+  /** From this time, inclusive. */
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  subjectRef?: InputMaybe<Scalars['String']['input']>;
+  /** Until this time, exclusive. */
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** What an audit entry records (docs/audit.md). */
+export type AuditKind =
+  | 'CONSENT_OVERRIDE'
+  | 'CONSENT_RECORDED'
+  | 'CONSENT_REVOKED'
+  /** A message carrying a person's data was sealed to a partner. */
+  | 'DISCLOSURE'
+  | 'ERASURE'
+  | 'EXPORT'
+  /** A person's data was returned to a staff member through this API. */
+  | 'READ'
+  | 'RETENTION_PURGE';
+
+export type AuditProblem = {
+  __typename?: 'AuditProblem';
+  detail: Scalars['String']['output'];
+  kind: AuditProblemKind;
+  /** The first entry concerned (0 for a checkpoint given from outside that does not verify). */
+  seq: Scalars['Int']['output'];
+};
+
+export type AuditProblemKind =
+  /** The entry does not link to the one before: that one was edited and its hash redone. */
+  | 'BROKEN_LINK'
+  /** The entry does not match its hash: it was edited. */
+  | 'CHANGED'
+  /** The chain's hash at a checkpoint differs from the one signed there: the chain was rewritten. */
+  | 'CHECKPOINT_MISMATCH'
+  /** A checkpoint's signature, key or payload is not valid. */
+  | 'CHECKPOINT_SIGNATURE'
+  /** The head row disagrees with the chain. */
+  | 'HEAD_MISMATCH'
+  /** Entries are absent from the sequence: they were deleted. */
+  | 'MISSING'
+  /** The entry's hash is right for another seq: rows were reordered. */
+  | 'REORDERED'
+  /** The log ends before the head or a signed checkpoint says it reached: its tail was cut. */
+  | 'TRUNCATED';
+
+/** The whole audit trail checked, as `refnet audit verify` reports it (docs/audit.md). */
+export type AuditVerification = {
+  __typename?: 'AuditVerification';
+  checkpoints: Scalars['Int']['output'];
+  /** Checkpoints whose signature verified and whose hash the chain reaches. */
+  checkpointsVerified: Scalars['Int']['output'];
+  entries: Scalars['Int']['output'];
+  /** The first bad entry and what is wrong with it; null when the trail is intact. */
+  firstProblem?: Maybe<AuditProblem>;
+  headHash?: Maybe<Scalars['String']['output']>;
+  /** The last entry's seq (0 for an empty trail) and hash. */
+  headSeq: Scalars['Int']['output'];
+  /** Where the public keys for the checkpoints came from. */
+  keySources: Array<Scalars['String']['output']>;
+  latestCheckpoint?: Maybe<AuditCheckpoint>;
+  notes: Array<Scalars['String']['output']>;
+  ok: Scalars['Boolean']['output'];
+  problemCount: Scalars['Int']['output'];
+  /** Problems by seq (at most 50). */
+  problems: Array<AuditProblem>;
+};
+
 export type Consent = {
   __typename?: 'Consent';
   expiresAt: Scalars['DateTime']['output'];
   grantedAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  /** True when `override` is set: the person did not consent to this sharing. */
+  isOverride: Scalars['Boolean']['output'];
   language: Scalars['String']['output'];
   method: ConsentMethod;
+  /** Set when the data was shared under a lawful override instead of the person's consent. */
   override?: Maybe<ConsentOverride>;
   purposes: Array<Service>;
   recipients: Array<Scalars['String']['output']>;
@@ -40,8 +180,20 @@ export type Consent = {
   textVersion: Scalars['String']['output'];
 };
 
+/** Who gave a consent: the relation to the person, never a name. */
+export type ConsentGiver =
+  /** A parent or legal guardian. */
+  | 'PARENT_OR_GUARDIAN'
+  /** Another representative with authority to consent for the person. */
+  | 'REPRESENTATIVE'
+  /** The person themself. */
+  | 'SELF';
+
+/** A consent recorded together with a draft (draftReferral): the convenience form of recordConsent. */
 export type ConsentInput = {
   expiresAt: Scalars['DateTime']['input'];
+  /** Who gave it (recorded as not given when absent). */
+  givenBy?: InputMaybe<ConsentGiver>;
   grantedAt?: InputMaybe<Scalars['DateTime']['input']>;
   language: Scalars['String']['input'];
   method: ConsentMethod;
@@ -56,11 +208,85 @@ export type ConsentMethod =
   | 'VERBAL'
   | 'WRITTEN';
 
+/**
+ * The lawful ground on which data was shared WITHOUT the person's consent (docs/protocol.md §5.5): a
+ * risk to life, approved by a supervisor of the origin. Shown wherever the consent is shown.
+ */
 export type ConsentOverride = {
   __typename?: 'ConsentOverride';
+  /** The origin supervisor who approved it (a username, never the person). */
   approvedBy: Scalars['String']['output'];
+  /** The grounds, as the origin wrote them. */
   note: Scalars['String']['output'];
+  /** Always risk_to_life in version 1. */
   reason: Scalars['String']['output'];
+};
+
+/** A lawful override as this node recorded it (docs/consent.md). */
+export type ConsentOverrideRecord = {
+  __typename?: 'ConsentOverrideRecord';
+  approvedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The supervisor who approved it; null while it awaits approval. */
+  approvedBy?: Maybe<Scalars['String']['output']>;
+  /** The grounds; null once the person's data was erased. */
+  note?: Maybe<Scalars['String']['output']>;
+  reason: OverrideReason;
+  /** The staff member who asked for it. */
+  requestedBy?: Maybe<Scalars['String']['output']>;
+};
+
+/** A consent recorded on this node (origin side): what the person agreed to, or an approved override. */
+export type ConsentRecord = {
+  __typename?: 'ConsentRecord';
+  /** What may still leave this node under it: granted less revoked. */
+  effectiveScopes: Array<ConsentScope>;
+  expiresAt: Scalars['DateTime']['output'];
+  /** Who gave it; null for an override, or when it was recorded with a draft and not given. */
+  givenBy?: Maybe<ConsentGiver>;
+  grantedAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  isOverride: Scalars['Boolean']['output'];
+  /** BCP 47 tag of the language the person was asked in. */
+  language: Scalars['String']['output'];
+  method: ConsentMethod;
+  override?: Maybe<ConsentOverrideRecord>;
+  purposes: Array<Service>;
+  recipients: Array<Scalars['String']['output']>;
+  recordedAt: Scalars['DateTime']['output'];
+  /** The staff member who recorded it. */
+  recordedBy?: Maybe<Scalars['String']['output']>;
+  /** Referrals drafted or sent under it. */
+  referrals: Array<Referral>;
+  /** Its revocations, newest first, with what each recipient organization has answered. */
+  revocations: Array<ConsentRevocation>;
+  /** The scopes revoked since (all of them once the consent is revoked whole). */
+  revokedScopes: Array<ConsentScope>;
+  /** The scopes granted. */
+  scopes: Array<ConsentScope>;
+  status: ConsentStatus;
+  subjectRef: Scalars['String']['output'];
+  /** Which version of the consent text was read or shown to the person. */
+  textVersion: Scalars['String']['output'];
+  /** The consent object as it would travel now (docs/protocol.md §5.1); null while nothing can be sent under it. */
+  wire?: Maybe<Consent>;
+};
+
+export type ConsentRevocation = {
+  __typename?: 'ConsentRevocation';
+  /** True when the whole consent was revoked. */
+  all: Scalars['Boolean']['output'];
+  cause: RevocationCause;
+  /** Every recipient has answered consent.erased. */
+  complete: Scalars['Boolean']['output'];
+  consentId: Scalars['ID']['output'];
+  /** After this a recipient that has not answered is OVERDUE. */
+  deadline: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  recipients: Array<RevocationRecipient>;
+  requestedAt: Scalars['DateTime']['output'];
+  requestedBy?: Maybe<Scalars['String']['output']>;
+  /** The scopes revoked (all seven when `all`). */
+  scopes: Array<ConsentScope>;
 };
 
 export type ConsentScope =
@@ -71,6 +297,17 @@ export type ConsentScope =
   | 'IDENTITY'
   | 'LEGAL'
   | 'PROTECTION';
+
+export type ConsentStatus =
+  /** In force: referrals can be drafted and sent under it. */
+  | 'ACTIVE'
+  /** An override a supervisor has not approved yet: nothing can be sent under it. */
+  | 'AWAITING_APPROVAL'
+  | 'EXPIRED'
+  /** Some scopes were revoked: their fields no longer leave this node. */
+  | 'PARTIALLY_REVOKED'
+  /** Revoked whole: nothing more leaves this node under it. */
+  | 'REVOKED';
 
 export type DeclineReason =
   | 'CLIENT_REFUSED'
@@ -85,8 +322,26 @@ export type Direction =
   | 'INCOMING'
   | 'OUTGOING';
 
+/** What sending a referral discloses, computed by the same code that sends it. */
+export type DisclosurePreview = {
+  __typename?: 'DisclosurePreview';
+  /** Why sending now would be refused (an ERR_* code such as ERR_CONSENT_REVOKED), or null. */
+  blockedBy?: Maybe<Scalars['String']['output']>;
+  /** The consent object as it travels (or travelled). */
+  consent: Consent;
+  destinationOrgId: Scalars['String']['output'];
+  /** Field names of `subject` that leave this node if it is sent now (that left, once sent; that arrived, for an incoming one). */
+  fields: Array<Scalars['String']['output']>;
+  referralId: Scalars['ID']['output'];
+  /** Whether the offer already left this node. */
+  sent: Scalars['Boolean']['output'];
+};
+
 export type DraftReferralInput = {
-  consent: ConsentInput;
+  /** The consent, recorded with the draft. Give exactly one of consent and consentId. */
+  consent?: InputMaybe<ConsentInput>;
+  /** A consent recorded before (recordConsent), for instance an approved override. */
+  consentId?: InputMaybe<Scalars['ID']['input']>;
   destinationOrgId: Scalars['String']['input'];
   proposedArrival?: InputMaybe<Scalars['String']['input']>;
   respondBy?: InputMaybe<Scalars['DateTime']['input']>;
@@ -95,6 +350,37 @@ export type DraftReferralInput = {
   summary?: InputMaybe<Scalars['String']['input']>;
   urgency: Urgency;
 };
+
+/** What was erased from a referral's subject. The fields are gone from the node, not hidden. */
+export type Erasure = {
+  __typename?: 'Erasure';
+  /** Every field but `ref` is gone. */
+  all: Scalars['Boolean']['output'];
+  at: Scalars['DateTime']['output'];
+  reason: ErasureReason;
+  /** The scopes whose fields are gone. */
+  scopes: Array<ConsentScope>;
+};
+
+export type ErasureReason =
+  /** The consent expired. */
+  | 'CONSENT_EXPIRED'
+  /** The origin revoked the consent (all or some scopes). */
+  | 'CONSENT_REVOKED'
+  /** The person's data key was destroyed (docs/data-at-rest.md). */
+  | 'KEY_DESTROYED'
+  /** The retention period passed (docs/data-at-rest.md). */
+  | 'RETENTION'
+  /** The person's data was erased on this node (eraseSubject). */
+  | 'SUBJECT_ERASED';
+
+export type ErasureStatus =
+  /** The organization answered consent.erased: the data is gone there. */
+  | 'ERASED'
+  /** Not answered by the deadline (REFNET_ERASURE_DEADLINE_HOURS): follow it up with the organization. */
+  | 'OVERDUE'
+  /** Not answered yet, within the deadline. */
+  | 'PENDING';
 
 export type Health = {
   __typename?: 'Health';
@@ -121,6 +407,22 @@ export type IdentityDocumentInput = {
   type: Scalars['String']['input'];
 };
 
+/** A key rotation this node requested that the trust list in force does not list yet (admins only). */
+export type KeyRotationRequest = {
+  __typename?: 'KeyRotationRequest';
+  /** The new encryption key's RFC 7638 thumbprint. */
+  encryptionKid: Scalars['String']['output'];
+  /** How long the current keys should stay valid after the new ones start. */
+  overlapSeconds: Scalars['Int']['output'];
+  /** The request as sent to the network admins: a compact JWS holding public keys only. */
+  request: Scalars['String']['output'];
+  requestedAt: Scalars['DateTime']['output'];
+  /** The listed signing key that signed the request. */
+  signedWith: Scalars['String']['output'];
+  /** The new signing key's RFC 7638 thumbprint. */
+  signingKid: Scalars['String']['output'];
+};
+
 export type KeyUse =
   | 'ENC'
   | 'SIG';
@@ -128,11 +430,25 @@ export type KeyUse =
 export type Mutation = {
   __typename?: 'Mutation';
   acceptReferral: Referral;
+  /** A supervisor, other than the staff member who asked, approves an override. */
+  approveOverride: ConsentRecord;
   declineReferral: Referral;
   /** Record a referral as a draft: fields the consent does not allow are dropped here, before anything is stored. */
   draftReferral: Referral;
+  /**
+   * Erase everything this node holds about one person (supervisors and admins; recorded in the audit
+   * trail). At the origin, also revokes each of their consents whole, so every recipient erases too.
+   */
+  eraseSubject: SubjectErasure;
+  /** Record a person's consent, or ask for a lawful override (docs/consent.md). */
+  recordConsent: ConsentRecord;
   /** Report arrival, progress or outcome of an accepted referral (destination side). */
   reportProgress: Referral;
+  /**
+   * Revoke a consent, whole or for some scopes: nothing under the revoked scopes leaves this node again,
+   * and every organization that received data under it is told to erase it (consent.revoke).
+   */
+  revokeConsent: ConsentRevocation;
   /** Send a draft to its destination. */
   sendReferral: Referral;
   withdrawReferral: Referral;
@@ -143,6 +459,11 @@ export type MutationAcceptReferralArgs = {
   arrangements?: InputMaybe<Scalars['String']['input']>;
   id: Scalars['ID']['input'];
   note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationApproveOverrideArgs = {
+  consentId: Scalars['ID']['input'];
 };
 
 
@@ -158,11 +479,29 @@ export type MutationDraftReferralArgs = {
 };
 
 
+export type MutationEraseSubjectArgs = {
+  originOrgId?: InputMaybe<Scalars['String']['input']>;
+  reason: SubjectErasureReason;
+  subjectRef: Scalars['String']['input'];
+};
+
+
+export type MutationRecordConsentArgs = {
+  input: RecordConsentInput;
+};
+
+
 export type MutationReportProgressArgs = {
   id: Scalars['ID']['input'];
   note?: InputMaybe<Scalars['String']['input']>;
   outcome?: InputMaybe<Outcome>;
   status: ProgressStatus;
+};
+
+
+export type MutationRevokeConsentArgs = {
+  id: Scalars['ID']['input'];
+  scopes?: InputMaybe<Array<ConsentScope>>;
 };
 
 
@@ -190,6 +529,49 @@ export type Organization = {
 export type Outcome =
   | 'SUCCESSFUL'
   | 'UNSUCCESSFUL';
+
+export type OverrideReason =
+  | 'RISK_TO_LIFE';
+
+export type OverrideRequestInput = {
+  /** The grounds: why the risk to life justifies sharing without consent. */
+  note: Scalars['String']['input'];
+  reason: OverrideReason;
+};
+
+/** One of this node's own keys (public facts only, admins only). */
+export type OwnKey = {
+  __typename?: 'OwnKey';
+  createdAt: Scalars['DateTime']['output'];
+  /** The thumbprint in hex, groups of four, as `refnet keys show` prints it. */
+  fingerprint: Scalars['String']['output'];
+  /** Until when the node keeps the key: notAfter + 14 days + 300 s (docs/protocol.md §1.5). */
+  keptUntil?: Maybe<Scalars['DateTime']['output']>;
+  /** RFC 7638 thumbprint. */
+  kid: Scalars['String']['output'];
+  /** Whether the trust list in force lists the key for this organization. */
+  listed: Scalars['Boolean']['output'];
+  notAfter?: Maybe<Scalars['DateTime']['output']>;
+  /** The key's validity in the trust list in force; null while it is not listed. */
+  notBefore?: Maybe<Scalars['DateTime']['output']>;
+  retiredAt?: Maybe<Scalars['DateTime']['output']>;
+  state: OwnKeyState;
+  use: KeyUse;
+};
+
+/**
+ * What this node does with one of its own keys, judged against the trust list in force
+ * (docs/admin-guide.md, "A partner rotates its keys").
+ */
+export type OwnKeyState =
+  /** The signing key the node signs with, or the encryption key partners encrypt to now. */
+  | 'ACTIVE'
+  /** Made by `refnet keys rotate` (or not admitted yet) and not listed yet: never used. */
+  | 'PENDING'
+  /** Of no further use; its private half is destroyed. */
+  | 'RETIRED'
+  /** An older key still in use for a while: partners still verify what it signed, messages sealed to it still open. */
+  | 'RETIRING';
 
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -252,12 +634,31 @@ export type QuarantinedMessage = {
 
 export type Query = {
   __typename?: 'Query';
+  /** This node's audit trail, newest first (auditors and admins only). */
+  auditLog: AuditEntryConnection;
+  /** Checks the whole audit trail: hashes, links, head and signed checkpoints (auditors and admins only). */
+  auditVerification: AuditVerification;
+  /** A consent recorded on this node. */
+  consent?: Maybe<ConsentRecord>;
+  /** The consents recorded for one person, newest first. */
+  consents: Array<ConsentRecord>;
+  /** Exactly which fields sending a referral would disclose (or disclosed), and whether it can be sent now. */
+  disclosurePreview: DisclosurePreview;
+  /**
+   * Everything this node holds about one person, as one JSON document (supervisors and admins; recorded
+   * in the audit trail). originOrgId: the organization that chose the pseudonym, this one when absent.
+   */
+  exportSubject: Scalars['JSON']['output'];
   health: Health;
   /** The staff member the bearer token belongs to. */
   me: Staff;
   organization: Organization;
+  /** This node's own keys with their state under the trust list in force (admins only). */
+  ownKeys: Array<OwnKey>;
   /** Partners of the network from the trust list in force, optionally narrowed. */
   partners: Array<Partner>;
+  /** The key rotation this node requested, while the trust list in force does not list its keys (admins only). */
+  pendingKeyRotations: Array<KeyRotationRequest>;
   /** Refused messages (admins only). */
   quarantine: QuarantineConnection;
   referral?: Maybe<Referral>;
@@ -266,6 +667,34 @@ export type Query = {
   trustList: TrustListInfo;
   /** Trust lists this node refused, newest first (admins only). */
   trustRefusals: TrustRefusalConnection;
+};
+
+
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryConsentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryConsentsArgs = {
+  subjectRef: Scalars['String']['input'];
+};
+
+
+export type QueryDisclosurePreviewArgs = {
+  referralId: Scalars['ID']['input'];
+};
+
+
+export type QueryExportSubjectArgs = {
+  originOrgId?: InputMaybe<Scalars['String']['input']>;
+  subjectRef: Scalars['String']['input'];
 };
 
 
@@ -299,16 +728,37 @@ export type QueryTrustRefusalsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type RecordConsentInput = {
+  expiresAt: Scalars['DateTime']['input'];
+  /** Who gave the consent. Required, except for an override (which records that nobody did). */
+  givenBy?: InputMaybe<ConsentGiver>;
+  grantedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  language: Scalars['String']['input'];
+  method: ConsentMethod;
+  /** Ask for a lawful override instead of consent; a different staff member, a supervisor, must approve it. */
+  override?: InputMaybe<OverrideRequestInput>;
+  purposes: Array<Service>;
+  recipients: Array<Scalars['String']['input']>;
+  scopes: Array<ConsentScope>;
+  /** The person's pseudonym; generated when absent. Never a name. */
+  subjectRef?: InputMaybe<Scalars['String']['input']>;
+  textVersion: Scalars['String']['input'];
+};
+
 export type Referral = {
   __typename?: 'Referral';
   arrangements?: Maybe<Scalars['String']['output']>;
   consent: Consent;
+  /** The consent record it was drafted under (origin only). */
+  consentRecord?: Maybe<ConsentRecord>;
   createdAt: Scalars['DateTime']['output'];
   declineReason?: Maybe<DeclineReason>;
   destinationOrgId: Scalars['String']['output'];
   direction: Direction;
   /** Field names of `subject` that left (or will leave) this node, as the consent allows. */
   disclosedFields: Array<Scalars['String']['output']>;
+  /** What was erased from `subject` (revocation, expiry, erasure of the person); null when nothing was. */
+  erasure?: Maybe<Erasure>;
   id: Scalars['ID']['output'];
   originOrgId: Scalars['String']['output'];
   outcome?: Maybe<Outcome>;
@@ -345,7 +795,7 @@ export type ReferralEvent = {
   actorStaff?: Maybe<Scalars['String']['output']>;
   at: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
-  /** What happened: created, sent, delivered, accepted, declined, withdrawn, arrived, in_progress, completed, closed, expired, problem. */
+  /** What happened: created, sent, delivered, accepted, declined, withdrawn, arrived, in_progress, completed, closed, expired, problem, consent_revoked, consent_erased, erased, purged (the retention job removed the person's data, docs/data-at-rest.md). */
   kind: Scalars['String']['output'];
   note?: Maybe<Scalars['String']['output']>;
   referralId: Scalars['ID']['output'];
@@ -373,8 +823,31 @@ export type ReferralStatus =
   | 'SENT'
   | 'WITHDRAWN';
 
+export type RevocationCause =
+  /** The person withdrew their consent (revokeConsent). */
+  | 'REVOKED'
+  /** The person's data was erased on this node (eraseSubject). */
+  | 'SUBJECT_ERASED';
+
+/** One organization that received data under a revoked consent, and whether it has erased it. */
+export type RevocationRecipient = {
+  __typename?: 'RevocationRecipient';
+  /** When the organization committed the erasure, as its consent.erased says. */
+  erasedAt?: Maybe<Scalars['DateTime']['output']>;
+  orgId: Scalars['String']['output'];
+  /** Why it could not be queued (an ERR_* code), or the code of a problem report the organization answered. */
+  problem?: Maybe<Scalars['String']['output']>;
+  /** False when a consent.revoke could not be queued (the partner suspended, this node not sending). */
+  queued: Scalars['Boolean']['output'];
+  /** The referrals it received under the consent: one consent.revoke was sent for each. */
+  referralIds: Array<Scalars['ID']['output']>;
+  status: ErasureStatus;
+};
+
 export type Role =
   | 'ADMIN'
+  /** Reads the audit trail (auditLog, auditVerification) and nothing about people. */
+  | 'AUDITOR'
   | 'CASEWORKER'
   | 'SUPERVISOR';
 
@@ -419,6 +892,28 @@ export type Subject = {
   ref: Scalars['String']['output'];
   sex?: Maybe<Scalars['String']['output']>;
 };
+
+export type SubjectErasure = {
+  __typename?: 'SubjectErasure';
+  /** Consents revoked by this erasure (each told every recipient organization to erase). */
+  consentsRevoked: Scalars['Int']['output'];
+  erasedAt: Scalars['DateTime']['output'];
+  /** The organization that chose the pseudonym (this node's own people unless given). */
+  originOrgId: Scalars['String']['output'];
+  /** Referrals erased on this node. */
+  referrals: Scalars['Int']['output'];
+  revocations: Array<ConsentRevocation>;
+  subjectRef: Scalars['String']['output'];
+};
+
+/** Why a person's data is erased: the grounds of GDPR Art. 17(1), or a risk to the person. */
+export type SubjectErasureReason =
+  | 'CONSENT_WITHDRAWN'
+  | 'LEGAL_OBLIGATION'
+  | 'NO_LONGER_NEEDED'
+  | 'PERSON_REQUEST'
+  | 'SAFETY_RISK'
+  | 'UNLAWFUL_PROCESSING';
 
 export type SubjectInput = {
   ageBand?: InputMaybe<AgeBand>;
@@ -627,26 +1122,51 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AgeBand: AgeBand;
+  AuditActor: ResolverTypeWrapper<AuditActor>;
+  AuditActorType: AuditActorType;
+  AuditCheckpoint: ResolverTypeWrapper<AuditCheckpoint>;
+  AuditEntry: ResolverTypeWrapper<AuditEntry>;
+  AuditEntryConnection: ResolverTypeWrapper<AuditEntryConnection>;
+  AuditEntryEdge: ResolverTypeWrapper<AuditEntryEdge>;
+  AuditFilter: AuditFilter;
+  AuditKind: AuditKind;
+  AuditProblem: ResolverTypeWrapper<AuditProblem>;
+  AuditProblemKind: AuditProblemKind;
+  AuditVerification: ResolverTypeWrapper<AuditVerification>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Consent: ResolverTypeWrapper<Consent>;
+  ConsentGiver: ConsentGiver;
   ConsentInput: ConsentInput;
   ConsentMethod: ConsentMethod;
   ConsentOverride: ResolverTypeWrapper<ConsentOverride>;
+  ConsentOverrideRecord: ResolverTypeWrapper<ConsentOverrideRecord>;
+  ConsentRecord: ResolverTypeWrapper<ConsentRecordModel>;
+  ConsentRevocation: ResolverTypeWrapper<RevocationRecord>;
   ConsentScope: ConsentScope;
+  ConsentStatus: ConsentStatus;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeclineReason: DeclineReason;
   Direction: Direction;
+  DisclosurePreview: ResolverTypeWrapper<DisclosurePreviewModel>;
   DraftReferralInput: DraftReferralInput;
+  Erasure: ResolverTypeWrapper<Erasure>;
+  ErasureReason: ErasureReason;
+  ErasureStatus: ErasureStatus;
   Health: ResolverTypeWrapper<Health>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   IdentityDocument: ResolverTypeWrapper<IdentityDocument>;
   IdentityDocumentInput: IdentityDocumentInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  KeyRotationRequest: ResolverTypeWrapper<KeyRotationRequest>;
   KeyUse: KeyUse;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Organization: ResolverTypeWrapper<Organization>;
   Outcome: Outcome;
+  OverrideReason: OverrideReason;
+  OverrideRequestInput: OverrideRequestInput;
+  OwnKey: ResolverTypeWrapper<OwnKey>;
+  OwnKeyState: OwnKeyState;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Partner: ResolverTypeWrapper<Partner>;
   PartnerRole: PartnerRole;
@@ -656,17 +1176,22 @@ export type ResolversTypes = {
   QuarantineEdge: ResolverTypeWrapper<QuarantineEdge>;
   QuarantinedMessage: ResolverTypeWrapper<QuarantinedMessage>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordConsentInput: RecordConsentInput;
   Referral: ResolverTypeWrapper<ReferralRecord>;
   ReferralConnection: ResolverTypeWrapper<Omit<ReferralConnection, 'edges'> & { edges: Array<ResolversTypes['ReferralEdge']> }>;
   ReferralEdge: ResolverTypeWrapper<Omit<ReferralEdge, 'node'> & { node: ResolversTypes['Referral'] }>;
   ReferralEvent: ResolverTypeWrapper<ReferralEvent>;
   ReferralFilter: ReferralFilter;
   ReferralStatus: ReferralStatus;
+  RevocationCause: RevocationCause;
+  RevocationRecipient: ResolverTypeWrapper<RevocationRecipient>;
   Role: Role;
   Service: Service;
   Staff: ResolverTypeWrapper<Staff>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subject: ResolverTypeWrapper<Subject>;
+  SubjectErasure: ResolverTypeWrapper<SubjectErasureResult>;
+  SubjectErasureReason: SubjectErasureReason;
   SubjectInput: SubjectInput;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TrustListAdmin: ResolverTypeWrapper<TrustListAdmin>;
@@ -683,34 +1208,53 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AuditActor: AuditActor;
+  AuditCheckpoint: AuditCheckpoint;
+  AuditEntry: AuditEntry;
+  AuditEntryConnection: AuditEntryConnection;
+  AuditEntryEdge: AuditEntryEdge;
+  AuditFilter: AuditFilter;
+  AuditProblem: AuditProblem;
+  AuditVerification: AuditVerification;
   Boolean: Scalars['Boolean']['output'];
   Consent: Consent;
   ConsentInput: ConsentInput;
   ConsentOverride: ConsentOverride;
+  ConsentOverrideRecord: ConsentOverrideRecord;
+  ConsentRecord: ConsentRecordModel;
+  ConsentRevocation: RevocationRecord;
   DateTime: Scalars['DateTime']['output'];
+  DisclosurePreview: DisclosurePreviewModel;
   DraftReferralInput: DraftReferralInput;
+  Erasure: Erasure;
   Health: Health;
   ID: Scalars['ID']['output'];
   IdentityDocument: IdentityDocument;
   IdentityDocumentInput: IdentityDocumentInput;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
+  KeyRotationRequest: KeyRotationRequest;
   Mutation: Record<PropertyKey, never>;
   Organization: Organization;
+  OverrideRequestInput: OverrideRequestInput;
+  OwnKey: OwnKey;
   PageInfo: PageInfo;
   Partner: Partner;
   QuarantineConnection: QuarantineConnection;
   QuarantineEdge: QuarantineEdge;
   QuarantinedMessage: QuarantinedMessage;
   Query: Record<PropertyKey, never>;
+  RecordConsentInput: RecordConsentInput;
   Referral: ReferralRecord;
   ReferralConnection: Omit<ReferralConnection, 'edges'> & { edges: Array<ResolversParentTypes['ReferralEdge']> };
   ReferralEdge: Omit<ReferralEdge, 'node'> & { node: ResolversParentTypes['Referral'] };
   ReferralEvent: ReferralEvent;
   ReferralFilter: ReferralFilter;
+  RevocationRecipient: RevocationRecipient;
   Staff: Staff;
   String: Scalars['String']['output'];
   Subject: Subject;
+  SubjectErasure: SubjectErasureResult;
   SubjectInput: SubjectInput;
   Subscription: Record<PropertyKey, never>;
   TrustListAdmin: TrustListAdmin;
@@ -724,10 +1268,71 @@ export type ResolversParentTypes = {
   TrustState: TrustState;
 };
 
+export type AuditActorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditActor'] = ResolversParentTypes['AuditActor']> = {
+  id?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['AuditActorType'], ParentType, ContextType>;
+  username?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AuditCheckpointResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditCheckpoint'] = ResolversParentTypes['AuditCheckpoint']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  jws?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  keySource?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kid?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
+  actor?: Resolver<ResolversTypes['AuditActor'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  consentId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  detail?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AuditKind'], ParentType, ContextType>;
+  partnerOrgId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  prevHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  referralId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  subjectRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AuditEntryConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type AuditEntryEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
+};
+
+export type AuditProblemResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditProblem'] = ResolversParentTypes['AuditProblem']> = {
+  detail?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AuditProblemKind'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditVerificationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditVerification'] = ResolversParentTypes['AuditVerification']> = {
+  checkpoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  checkpointsVerified?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  entries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  firstProblem?: Resolver<Maybe<ResolversTypes['AuditProblem']>, ParentType, ContextType>;
+  headHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  headSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  keySources?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  latestCheckpoint?: Resolver<Maybe<ResolversTypes['AuditCheckpoint']>, ParentType, ContextType>;
+  notes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  problemCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  problems?: Resolver<Array<ResolversTypes['AuditProblem']>, ParentType, ContextType>;
+};
+
 export type ConsentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Consent'] = ResolversParentTypes['Consent']> = {
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   grantedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  isOverride?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   language?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   method?: Resolver<ResolversTypes['ConsentMethod'], ParentType, ContextType>;
   override?: Resolver<Maybe<ResolversTypes['ConsentOverride']>, ParentType, ContextType>;
@@ -744,9 +1349,70 @@ export type ConsentOverrideResolvers<ContextType = GraphQLContext, ParentType ex
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type ConsentOverrideRecordResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConsentOverrideRecord'] = ResolversParentTypes['ConsentOverrideRecord']> = {
+  approvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  approvedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['OverrideReason'], ParentType, ContextType>;
+  requestedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ConsentRecordResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConsentRecord'] = ResolversParentTypes['ConsentRecord']> = {
+  effectiveScopes?: Resolver<Array<ResolversTypes['ConsentScope']>, ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  givenBy?: Resolver<Maybe<ResolversTypes['ConsentGiver']>, ParentType, ContextType>;
+  grantedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  isOverride?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  language?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['ConsentMethod'], ParentType, ContextType>;
+  override?: Resolver<Maybe<ResolversTypes['ConsentOverrideRecord']>, ParentType, ContextType>;
+  purposes?: Resolver<Array<ResolversTypes['Service']>, ParentType, ContextType>;
+  recipients?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recordedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  referrals?: Resolver<Array<ResolversTypes['Referral']>, ParentType, ContextType>;
+  revocations?: Resolver<Array<ResolversTypes['ConsentRevocation']>, ParentType, ContextType>;
+  revokedScopes?: Resolver<Array<ResolversTypes['ConsentScope']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['ConsentScope']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ConsentStatus'], ParentType, ContextType>;
+  subjectRef?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  textVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  wire?: Resolver<Maybe<ResolversTypes['Consent']>, ParentType, ContextType>;
+};
+
+export type ConsentRevocationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConsentRevocation'] = ResolversParentTypes['ConsentRevocation']> = {
+  all?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  cause?: Resolver<ResolversTypes['RevocationCause'], ParentType, ContextType>;
+  complete?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  consentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  deadline?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  recipients?: Resolver<Array<ResolversTypes['RevocationRecipient']>, ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  requestedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['ConsentScope']>, ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DisclosurePreviewResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DisclosurePreview'] = ResolversParentTypes['DisclosurePreview']> = {
+  blockedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  consent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType>;
+  destinationOrgId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  referralId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type ErasureResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Erasure'] = ResolversParentTypes['Erasure']> = {
+  all?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['ErasureReason'], ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['ConsentScope']>, ParentType, ContextType>;
+};
 
 export type HealthResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Health'] = ResolversParentTypes['Health']> = {
   database?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -768,11 +1434,24 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
+export type KeyRotationRequestResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['KeyRotationRequest'] = ResolversParentTypes['KeyRotationRequest']> = {
+  encryptionKid?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  overlapSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  request?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  signedWith?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signingKid?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acceptReferral?: Resolver<ResolversTypes['Referral'], ParentType, ContextType, RequireFields<MutationAcceptReferralArgs, 'id'>>;
+  approveOverride?: Resolver<ResolversTypes['ConsentRecord'], ParentType, ContextType, RequireFields<MutationApproveOverrideArgs, 'consentId'>>;
   declineReferral?: Resolver<ResolversTypes['Referral'], ParentType, ContextType, RequireFields<MutationDeclineReferralArgs, 'id' | 'reason'>>;
   draftReferral?: Resolver<ResolversTypes['Referral'], ParentType, ContextType, RequireFields<MutationDraftReferralArgs, 'input'>>;
+  eraseSubject?: Resolver<ResolversTypes['SubjectErasure'], ParentType, ContextType, RequireFields<MutationEraseSubjectArgs, 'reason' | 'subjectRef'>>;
+  recordConsent?: Resolver<ResolversTypes['ConsentRecord'], ParentType, ContextType, RequireFields<MutationRecordConsentArgs, 'input'>>;
   reportProgress?: Resolver<ResolversTypes['Referral'], ParentType, ContextType, RequireFields<MutationReportProgressArgs, 'id' | 'status'>>;
+  revokeConsent?: Resolver<ResolversTypes['ConsentRevocation'], ParentType, ContextType, RequireFields<MutationRevokeConsentArgs, 'id'>>;
   sendReferral?: Resolver<ResolversTypes['Referral'], ParentType, ContextType, RequireFields<MutationSendReferralArgs, 'id'>>;
   withdrawReferral?: Resolver<ResolversTypes['Referral'], ParentType, ContextType, RequireFields<MutationWithdrawReferralArgs, 'id' | 'reason'>>;
 };
@@ -783,6 +1462,19 @@ export type OrganizationResolvers<ContextType = GraphQLContext, ParentType exten
   network?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   orgId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['PartnerRole']>, ParentType, ContextType>;
+};
+
+export type OwnKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OwnKey'] = ResolversParentTypes['OwnKey']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fingerprint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  keptUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  kid?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  listed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  notAfter?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  notBefore?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  retiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['OwnKeyState'], ParentType, ContextType>;
+  use?: Resolver<ResolversTypes['KeyUse'], ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -821,10 +1513,18 @@ export type QuarantinedMessageResolvers<ContextType = GraphQLContext, ParentType
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
+  auditVerification?: Resolver<ResolversTypes['AuditVerification'], ParentType, ContextType>;
+  consent?: Resolver<Maybe<ResolversTypes['ConsentRecord']>, ParentType, ContextType, RequireFields<QueryConsentArgs, 'id'>>;
+  consents?: Resolver<Array<ResolversTypes['ConsentRecord']>, ParentType, ContextType, RequireFields<QueryConsentsArgs, 'subjectRef'>>;
+  disclosurePreview?: Resolver<ResolversTypes['DisclosurePreview'], ParentType, ContextType, RequireFields<QueryDisclosurePreviewArgs, 'referralId'>>;
+  exportSubject?: Resolver<ResolversTypes['JSON'], ParentType, ContextType, RequireFields<QueryExportSubjectArgs, 'subjectRef'>>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
   me?: Resolver<ResolversTypes['Staff'], ParentType, ContextType>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
+  ownKeys?: Resolver<Array<ResolversTypes['OwnKey']>, ParentType, ContextType>;
   partners?: Resolver<Array<ResolversTypes['Partner']>, ParentType, ContextType, RequireFields<QueryPartnersArgs, 'includeInactive'>>;
+  pendingKeyRotations?: Resolver<Array<ResolversTypes['KeyRotationRequest']>, ParentType, ContextType>;
   quarantine?: Resolver<ResolversTypes['QuarantineConnection'], ParentType, ContextType, RequireFields<QueryQuarantineArgs, 'first'>>;
   referral?: Resolver<Maybe<ResolversTypes['Referral']>, ParentType, ContextType, RequireFields<QueryReferralArgs, 'id'>>;
   referrals?: Resolver<ResolversTypes['ReferralConnection'], ParentType, ContextType, RequireFields<QueryReferralsArgs, 'first'>>;
@@ -835,11 +1535,13 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
 export type ReferralResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Referral'] = ResolversParentTypes['Referral']> = {
   arrangements?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   consent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType>;
+  consentRecord?: Resolver<Maybe<ResolversTypes['ConsentRecord']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   declineReason?: Resolver<Maybe<ResolversTypes['DeclineReason']>, ParentType, ContextType>;
   destinationOrgId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   direction?: Resolver<ResolversTypes['Direction'], ParentType, ContextType>;
   disclosedFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  erasure?: Resolver<Maybe<ResolversTypes['Erasure']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   originOrgId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   outcome?: Resolver<Maybe<ResolversTypes['Outcome']>, ParentType, ContextType>;
@@ -876,6 +1578,15 @@ export type ReferralEventResolvers<ContextType = GraphQLContext, ParentType exte
   status?: Resolver<ResolversTypes['ReferralStatus'], ParentType, ContextType>;
 };
 
+export type RevocationRecipientResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RevocationRecipient'] = ResolversParentTypes['RevocationRecipient']> = {
+  erasedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  orgId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  problem?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  queued?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  referralIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ErasureStatus'], ParentType, ContextType>;
+};
+
 export type StaffResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Staff'] = ResolversParentTypes['Staff']> = {
   displayName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -901,6 +1612,15 @@ export type SubjectResolvers<ContextType = GraphQLContext, ParentType extends Re
   protection?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   ref?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   sex?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type SubjectErasureResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SubjectErasure'] = ResolversParentTypes['SubjectErasure']> = {
+  consentsRevoked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  erasedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  originOrgId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  referrals?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revocations?: Resolver<Array<ResolversTypes['ConsentRevocation']>, ParentType, ContextType>;
+  subjectRef?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -977,14 +1697,28 @@ export type TrustStateResolvers<ContextType = GraphQLContext, ParentType extends
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  AuditActor?: AuditActorResolvers<ContextType>;
+  AuditCheckpoint?: AuditCheckpointResolvers<ContextType>;
+  AuditEntry?: AuditEntryResolvers<ContextType>;
+  AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
+  AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
+  AuditProblem?: AuditProblemResolvers<ContextType>;
+  AuditVerification?: AuditVerificationResolvers<ContextType>;
   Consent?: ConsentResolvers<ContextType>;
   ConsentOverride?: ConsentOverrideResolvers<ContextType>;
+  ConsentOverrideRecord?: ConsentOverrideRecordResolvers<ContextType>;
+  ConsentRecord?: ConsentRecordResolvers<ContextType>;
+  ConsentRevocation?: ConsentRevocationResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DisclosurePreview?: DisclosurePreviewResolvers<ContextType>;
+  Erasure?: ErasureResolvers<ContextType>;
   Health?: HealthResolvers<ContextType>;
   IdentityDocument?: IdentityDocumentResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  KeyRotationRequest?: KeyRotationRequestResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
+  OwnKey?: OwnKeyResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Partner?: PartnerResolvers<ContextType>;
   QuarantineConnection?: QuarantineConnectionResolvers<ContextType>;
@@ -995,8 +1729,10 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ReferralConnection?: ReferralConnectionResolvers<ContextType>;
   ReferralEdge?: ReferralEdgeResolvers<ContextType>;
   ReferralEvent?: ReferralEventResolvers<ContextType>;
+  RevocationRecipient?: RevocationRecipientResolvers<ContextType>;
   Staff?: StaffResolvers<ContextType>;
   Subject?: SubjectResolvers<ContextType>;
+  SubjectErasure?: SubjectErasureResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   TrustListAdmin?: TrustListAdminResolvers<ContextType>;
   TrustListInfo?: TrustListInfoResolvers<ContextType>;

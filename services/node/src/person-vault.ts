@@ -1,0 +1,456 @@
+// Per-person data keys and crypto-shredding (docs/data-at-rest.md).
+//
+// Every person the node holds data about (a subject pseudonym, named by the organization that chose
+// it) gets a random 256-bit data key (DEK). Their fields are stored as AES-256-GCM ciphertext under it,
+// bound by the AAD to the row and column they belong to. The DEKs live here, wrapped (AES-256-GCM)
+// under a subkey of the node's KEK, in a SQLite file of their own beside the database, NOT in the
+// database: destroying a person's DEK here makes every copy of their fields unreadable, including the
+// copies inside backups of the database. That only holds if this file is not kept in long-lived
+// backups itself, hence its own file (for SQLite and PostgreSQL deployments alike).
+//
+// The file runs with secure_delete (a deleted key's bytes are overwritten, not left in a free page),
+// synchronous=FULL (a key is on disk before any row sealed under it can commit) and WAL, checkpointed
+// and truncated after every destruction so no old copy of the page lingers in the log.
+import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import SQLite from "better-sqlite3";
+import { AppError } from "./errors.ts";
+import type { KeyEncryptionKey } from "./kek.ts";
+
+/**
+ * A person as the network knows them: the pseudonym (`subject.ref`, docs/protocol.md §5.2) and the
+ * organization that chose it (the referral's origin). Two origins may pick the same pseudonym for two
+ * different people, so the pseudonym alone does not name a person.
+ */
+export interface Person {
+  originOrgId: string;
+  subjectRef: string;
+}
+
+/** The vault file cannot be used as it is (wrong KEK, another node's vault, unreadable file). */
+export class VaultError extends AppError {
+  override readonly name = "VaultError";
+  constructor(message: string) {
+    super("ERR_VAULT", message);
+  }
+}
+
+/** Stored personal data failed its authentication: altered, or moved to another row or person. */
+export class DataIntegrityError extends AppError {
+  override readonly name = "DataIntegrityError";
+  constructor(message: string) {
+    super("ERR_DATA_INTEGRITY", message);
+  }
+}
+
+/** Version prefix of a sealed value: `pd1.<kid>.<base64url(iv ‖ ciphertext ‖ tag)>`. */
+export const SEALED_PREFIX = "pd1.";
+const SEALED = /^pd1\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{38,})$/;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const DEK_BYTES = 32;
+const FORMAT = "1";
+const CHECK_PLAINTEXT = Buffer.from("refnet person key vault v1", "utf8");
+
+/** True when `value` has the shape of a sealed value (it may still fail to open). */
+export function isSealed(value: string): boolean {
+  return value.startsWith(SEALED_PREFIX);
+}
+
+interface CachedKey {
+  person: string;
+  dek: Buffer;
+}
+
+interface KeyRow {
+  kid: string;
+  origin_org_id: string;
+  subject_ref: string;
+  wrapped: Buffer;
+  retired_at: number | null;
+}
+
+export interface PersonVaultOptions {
+  /** Milliseconds since the epoch, for the keys' creation time. */
+  now?: () => number;
+  /** How many unwrapped DEKs to keep in memory; 4096 by default. */
+  cacheSize?: number;
+}
+
+export class PersonVault {
+  readonly #db: SQLite.Database;
+  readonly #wrapKey: Buffer;
+  readonly #now: () => number;
+  readonly #cacheSize: number;
+  /** kid → unwrapped key, least recently used first. */
+  readonly #cache = new Map<string, CachedKey>();
+  /** person → kid of their key, for sealing (entries follow #cache). */
+  readonly #current = new Map<string, string>();
+  readonly #stmt: {
+    byKid: SQLite.Statement<[string], KeyRow>;
+    byPerson: SQLite.Statement<[string, string], KeyRow>;
+    insert: SQLite.Statement<[string, string, string, Buffer, number]>;
+    kidsOf: SQLite.Statement<[string, string], { kid: string }>;
+    remove: SQLite.Statement<[string, string]>;
+    removeKid: SQLite.Statement<[string]>;
+    retire: SQLite.Statement<[number, string, string]>;
+    retired: SQLite.Statement<[], { kid: string; origin_org_id: string; subject_ref: string }>;
+    count: SQLite.Statement<[], { n: number }>;
+  };
+  #closed = false;
+
+  private constructor(
+    readonly path: string,
+    /** Random id of this vault, also recorded in the database it serves (context.ts binds the two). */
+    readonly id: string,
+    db: SQLite.Database,
+    wrapKey: Buffer,
+    opts: PersonVaultOptions,
+  ) {
+    this.#db = db;
+    this.#wrapKey = wrapKey;
+    this.#now = opts.now ?? Date.now;
+    this.#cacheSize = opts.cacheSize ?? 4096;
+    this.#stmt = {
+      byKid: db.prepare(
+        "select kid, origin_org_id, subject_ref, wrapped, retired_at from person_key where kid = ?",
+      ),
+      // The key new values are sealed under: the one not retired.
+      byPerson: db.prepare(
+        "select kid, origin_org_id, subject_ref, wrapped, retired_at from person_key " +
+          "where origin_org_id = ? and subject_ref = ? and retired_at is null",
+      ),
+      insert: db.prepare(
+        "insert into person_key (kid, origin_org_id, subject_ref, wrapped, created_at) values (?, ?, ?, ?, ?) " +
+          "on conflict (origin_org_id, subject_ref) where retired_at is null do nothing",
+      ),
+      kidsOf: db.prepare("select kid from person_key where origin_org_id = ? and subject_ref = ?"),
+      remove: db.prepare("delete from person_key where origin_org_id = ? and subject_ref = ?"),
+      removeKid: db.prepare("delete from person_key where kid = ?"),
+      retire: db.prepare(
+        "update person_key set retired_at = ? where origin_org_id = ? and subject_ref = ? and retired_at is null",
+      ),
+      retired: db.prepare(
+        "select kid, origin_org_id, subject_ref from person_key where retired_at is not null order by created_at, kid",
+      ),
+      count: db.prepare("select count(*) as n from person_key"),
+    };
+  }
+
+  /** Whether a vault file exists at `path` (":memory:" never does). */
+  static exists(path: string): boolean {
+    return path !== ":memory:" && existsSync(path);
+  }
+
+  /**
+   * Opens the vault at `path`, creating it (mode 0600) when absent. Refuses a file others can read,
+   * one of another format, and one whose keys were wrapped under another KEK.
+   */
+  static open(path: string, kek: KeyEncryptionKey, opts: PersonVaultOptions = {}): PersonVault {
+    const fresh = !PersonVault.exists(path);
+    if (path !== ":memory:") {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (!fresh && process.platform !== "win32") {
+        const mode = statSync(path).mode;
+        if ((mode & 0o077) !== 0) {
+          throw new VaultError(
+            `The person key vault ${path} can be read by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}`,
+          );
+        }
+      }
+    }
+    let db: SQLite.Database;
+    try {
+      db = new SQLite(path);
+    } catch (err) {
+      throw new VaultError(
+        `The person key vault ${path} cannot be opened (${(err as { code?: string }).code ?? "error"}).`,
+      );
+    }
+    try {
+      // Before the WAL and shared-memory files exist: SQLite gives them the database file's mode.
+      if (fresh && path !== ":memory:") chmodSync(path, 0o600);
+      db.pragma("secure_delete = ON");
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = FULL");
+      db.pragma("busy_timeout = 5000");
+      db.exec(
+        `create table if not exists meta (key text primary key, value text not null);
+         create table if not exists person_key (
+           kid text primary key,
+           origin_org_id text not null,
+           subject_ref text not null,
+           wrapped blob not null,
+           created_at integer not null,
+           retired_at integer
+         );
+         create index if not exists person_key_person on person_key (origin_org_id, subject_ref);
+         create unique index if not exists person_key_current on person_key (origin_org_id, subject_ref)
+           where retired_at is null;`,
+      );
+      const wrapKey = kek.subkey("person-key-wrap");
+      const meta = new Map(
+        (db.prepare("select key, value from meta").all() as { key: string; value: string }[]).map((r) => [
+          r.key,
+          r.value,
+        ]),
+      );
+      let id = meta.get("vault_id");
+      if (id === undefined) {
+        const keys = (db.prepare("select count(*) as n from person_key").get() as { n: number }).n;
+        if (keys > 0) throw new VaultError(`The person key vault ${path} holds keys but no vault id.`);
+        id = randomBytes(12).toString("base64url");
+        const check = seal(kek.subkey("vault-check"), CHECK_PLAINTEXT, checkAad(id));
+        const put = db.prepare("insert into meta (key, value) values (?, ?)");
+        db.transaction(() => {
+          put.run("format", FORMAT);
+          put.run("vault_id", id!);
+          put.run("kek_id", kek.id);
+          put.run("kek_check", check.toString("base64url"));
+          put.run("created_at", String((opts.now ?? Date.now)()));
+        })();
+      } else {
+        if (meta.get("format") !== FORMAT) {
+          throw new VaultError(
+            `The person key vault ${path} is of an unknown format (${meta.get("format")}).`,
+          );
+        }
+        const check = Buffer.from(meta.get("kek_check") ?? "", "base64url");
+        const opened = tryOpen(kek.subkey("vault-check"), check, checkAad(id));
+        if (!opened || !timingSafeEqualLen(opened, CHECK_PLAINTEXT)) {
+          throw new VaultError(
+            `The person key vault ${path} was made under another KEK (id ${meta.get("kek_id") ?? "?"}); ` +
+              `the KEK from ${kek.origin} has id ${kek.id}. Start the node with the KEK this vault was made with.`,
+          );
+        }
+      }
+      return new PersonVault(path, id, db, wrapKey, opts);
+    } catch (err) {
+      db.close();
+      if (err instanceof AppError) throw err;
+      throw new VaultError(
+        `The person key vault ${path} cannot be used (${(err as { code?: string }).code ?? "error"}): is it a vault file?`,
+      );
+    }
+  }
+
+  /**
+   * Encrypts `plaintext` (a person's field) under the person's DEK, made on first use. `aad` names
+   * where the value is stored (table, row id, column): the value opens only there.
+   */
+  seal(person: Person, aad: string, plaintext: string): string {
+    const { kid, dek } = this.#keyFor(person);
+    const box = seal(dek, Buffer.from(plaintext, "utf8"), fieldAad(kid, aad));
+    return `${SEALED_PREFIX}${kid}.${box.toString("base64url")}`;
+  }
+
+  /**
+   * Decrypts a value sealed for `person` at `aad`. Undefined when the person's key was destroyed
+   * (crypto-shredded): the value is gone for good. Throws DataIntegrityError when the value was
+   * altered, belongs to another person or another place, or is not a sealed value at all.
+   */
+  open(person: Person, aad: string, sealed: string): string | undefined {
+    const m = SEALED.exec(sealed);
+    if (!m) throw new DataIntegrityError("A stored value that must be sealed is not.");
+    const kid = m[1]!;
+    const key = this.#keyByKid(kid);
+    if (!key) return undefined;
+    if (key.person !== personKey(person)) {
+      throw new DataIntegrityError("A sealed value was found under another person than its own.");
+    }
+    const opened = tryOpen(key.dek, Buffer.from(m[2]!, "base64url"), fieldAad(kid, aad));
+    if (!opened) throw new DataIntegrityError("A sealed value failed its integrity check.");
+    return opened.toString("utf8");
+  }
+
+  /**
+   * Crypto-shredding: destroys the person's key, so that everything ever sealed for them, here or in
+   * any copy of the database, can no longer be read. Returns how many keys were destroyed (retired
+   * ones included).
+   */
+  destroy(person: Person): number {
+    this.#assertOpen();
+    const kids = this.#stmt.kidsOf.all(person.originOrgId, person.subjectRef).map((r) => r.kid);
+    const removed = this.#stmt.remove.run(person.originOrgId, person.subjectRef).changes;
+    for (const kid of kids) this.#evict(kid);
+    this.#current.delete(personKey(person));
+    if (removed > 0) {
+      // secure_delete zeroed the row in the new page image; the checkpoint writes that image over the
+      // old one in the main file and truncates the log, so no copy of the wrapped key stays behind.
+      this.#db.pragma("wal_checkpoint(TRUNCATE)");
+    }
+    return removed;
+  }
+
+  /**
+   * Gives the person a new key for what is sealed from now on and retires the one they had, which
+   * still opens what it sealed until destroyKey. Re-sealing the person's values under the new key and
+   * then destroying the retired one (personal-data.ts rekeyPerson) makes values removed in between,
+   * say the fields of a revoked scope, unreadable in backups too. Returns the retired kids.
+   */
+  rotate(person: Person): string[] {
+    this.#assertOpen();
+    const before = this.#stmt.byPerson.get(person.originOrgId, person.subjectRef);
+    this.#db.transaction(() => {
+      this.#stmt.retire.run(this.#now(), person.originOrgId, person.subjectRef);
+    })();
+    this.#current.delete(personKey(person));
+    this.#keyFor(person);
+    return before ? [before.kid] : [];
+  }
+
+  /** Retired keys not destroyed yet, with their person: what rekeyPerson left to destroyKey. */
+  retiredKeys(): { kid: string; person: Person }[] {
+    this.#assertOpen();
+    return this.#stmt.retired
+      .all()
+      .map((r) => ({ kid: r.kid, person: { originOrgId: r.origin_org_id, subjectRef: r.subject_ref } }));
+  }
+
+  /** Destroys one key (a retired one no value needs any more); true when it existed. */
+  destroyKey(kid: string): boolean {
+    this.#assertOpen();
+    const removed = this.#stmt.removeKid.run(kid).changes;
+    this.#evict(kid);
+    if (removed > 0) this.#db.pragma("wal_checkpoint(TRUNCATE)");
+    return removed > 0;
+  }
+
+  /** Whether the person has a key (their sealed data can be read). */
+  hasKey(person: Person): boolean {
+    this.#assertOpen();
+    return this.#stmt.kidsOf.get(person.originOrgId, person.subjectRef) !== undefined;
+  }
+
+  /** How many person keys the vault holds (for metrics and tests; names no one). */
+  keyCount(): number {
+    this.#assertOpen();
+    return this.#stmt.count.get()!.n;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const kid of [...this.#cache.keys()]) this.#evict(kid);
+    this.#db.close();
+  }
+
+  #keyFor(person: Person): { kid: string; dek: Buffer } {
+    this.#assertOpen();
+    const pk = personKey(person);
+    const known = this.#current.get(pk);
+    if (known) {
+      const cached = this.#touch(known);
+      if (cached) return { kid: known, dek: cached.dek };
+    }
+    let row = this.#stmt.byPerson.get(person.originOrgId, person.subjectRef);
+    if (!row) {
+      const kid = randomBytes(16).toString("base64url");
+      const dek = randomBytes(DEK_BYTES);
+      const wrapped = seal(this.#wrapKey, dek, wrapAad(this.id, kid, person));
+      this.#stmt.insert.run(kid, person.originOrgId, person.subjectRef, wrapped, this.#now());
+      // Another process may have made one at the same moment (the insert then did nothing): use the
+      // key that is in the file, whichever it is.
+      row = this.#stmt.byPerson.get(person.originOrgId, person.subjectRef);
+      if (!row) throw new VaultError(`The person key vault ${this.path} did not keep a new key.`);
+    }
+    const key = this.#remember(row);
+    return { kid: row.kid, dek: key.dek };
+  }
+
+  #keyByKid(kid: string): CachedKey | undefined {
+    this.#assertOpen();
+    const cached = this.#touch(kid);
+    if (cached) return cached;
+    const row = this.#stmt.byKid.get(kid);
+    return row ? this.#remember(row) : undefined;
+  }
+
+  #remember(row: KeyRow): CachedKey {
+    const person = { originOrgId: row.origin_org_id, subjectRef: row.subject_ref };
+    const dek = tryOpen(this.#wrapKey, row.wrapped, wrapAad(this.id, row.kid, person));
+    if (!dek || dek.length !== DEK_BYTES) {
+      throw new DataIntegrityError(`A key in the person key vault ${this.path} failed its integrity check.`);
+    }
+    const entry = { person: personKey(person), dek };
+    this.#cache.set(row.kid, entry);
+    // Only the key not retired seals; a retired one is remembered to open what it sealed.
+    if (row.retired_at === null) this.#current.set(entry.person, row.kid);
+    while (this.#cache.size > this.#cacheSize) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.#evict(oldest);
+    }
+    return entry;
+  }
+
+  #touch(kid: string): CachedKey | undefined {
+    const entry = this.#cache.get(kid);
+    if (!entry) return undefined;
+    this.#cache.delete(kid);
+    this.#cache.set(kid, entry);
+    return entry;
+  }
+
+  #evict(kid: string): void {
+    const entry = this.#cache.get(kid);
+    if (!entry) return;
+    this.#cache.delete(kid);
+    if (this.#current.get(entry.person) === kid) this.#current.delete(entry.person);
+    // Not a guarantee (copies may exist elsewhere in memory), but no reason to keep it either.
+    entry.dek.fill(0);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new VaultError("The person key vault is closed.");
+  }
+}
+
+function personKey(p: Person): string {
+  // Organization ids never contain a newline (docs/protocol.md §1), so this cannot be ambiguous.
+  return `${p.originOrgId}\n${p.subjectRef}`;
+}
+
+function fieldAad(kid: string, aad: string): Buffer {
+  return Buffer.from(`refnet/pd1\u0000${kid}\u0000${aad}`, "utf8");
+}
+
+function wrapAad(vaultId: string, kid: string, p: Person): Buffer {
+  return Buffer.from(
+    `refnet/person-key/v1\u0000${vaultId}\u0000${kid}\u0000${p.originOrgId}\u0000${p.subjectRef}`,
+    "utf8",
+  );
+}
+
+function checkAad(vaultId: string): Buffer {
+  return Buffer.from(`refnet/vault-check/v1\u0000${vaultId}`, "utf8");
+}
+
+/** AES-256-GCM with a random 96-bit IV: iv ‖ ciphertext ‖ tag. */
+function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad);
+  const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([iv, ct, cipher.getAuthTag()]);
+}
+
+/** The plaintext, or undefined when authentication fails. */
+function tryOpen(key: Buffer, box: Buffer, aad: Buffer): Buffer | undefined {
+  if (box.length < IV_BYTES + TAG_BYTES) return undefined;
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key, box.subarray(0, IV_BYTES), {
+      authTagLength: TAG_BYTES,
+    });
+    decipher.setAAD(aad);
+    decipher.setAuthTag(box.subarray(box.length - TAG_BYTES));
+    return Buffer.concat([decipher.update(box.subarray(IV_BYTES, box.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+function timingSafeEqualLen(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
