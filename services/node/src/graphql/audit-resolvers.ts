@@ -134,3 +134,25 @@ export async function auditSubjectRead(
     returned,
   });
 }
+
+/**
+ * Records that free text written about the person left through GraphQL: the referral's summary or
+ * arrangements, or the notes of its timeline (`field` names which, e.g. `referral.summary`). One entry
+ * per referral and field per request; written before the text is returned, like a subject read.
+ */
+export async function auditFreeTextRead(
+  r: ReferralRecord,
+  ctx: GraphQLContext,
+  field: "referral.summary" | "referral.arrangements" | "timeline.note",
+  hasValue: boolean,
+): Promise<void> {
+  await recordSubjectRead(ctx.app.audit, ctx, {
+    staff: ctx.staff,
+    referralId: r.id,
+    subjectRef: r.subject.ref,
+    consentId: r.consent.id,
+    partnerOrgId: r.direction === "outgoing" ? r.destinationOrgId : r.originOrgId,
+    selected: [field],
+    returned: hasValue ? [field] : [],
+  });
+}

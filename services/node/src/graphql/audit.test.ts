@@ -159,6 +159,32 @@ describe("reads of a person's data", () => {
     expect(new Set(fresh.map((e: { at: string }) => e.at)).size).toBe(1);
   });
 
+  it("records free text about the person (summary, timeline notes) as read, field by field", async () => {
+    const id = referralIds[1]!;
+    const res = await gql(
+      "query($id: ID!) { referral(id: $id) { id summary timeline { kind note } } }",
+      { id },
+      caseworker.token,
+    );
+    expect(res.errors).toBeUndefined();
+    const hasSummary = res.data!.referral.summary !== null;
+    const hasNotes = res.data!.referral.timeline.some((e: { note: string | null }) => e.note !== null);
+    const reads = await logOf({ kind: "READ", referralId: id });
+    const details = reads.map((e: { detail: unknown }) => e.detail);
+    expect(details).toContainEqual({
+      fields: ["referral.summary"],
+      returned: hasSummary ? ["referral.summary"] : [],
+    });
+    expect(details).toContainEqual({
+      fields: ["timeline.note"],
+      returned: hasNotes ? ["timeline.note"] : [],
+    });
+    // A timeline without its notes is no read of free text.
+    const before = reads.length;
+    await gql("query($id: ID!) { referral(id: $id) { timeline { kind at } } }", { id }, caseworker.token);
+    expect((await logOf({ kind: "READ", referralId: id })).length).toBe(before);
+  });
+
   it("writes nothing when no subject field is asked for", async () => {
     const before = (await logOf({ kind: "READ" })).length;
     const res = await gql(

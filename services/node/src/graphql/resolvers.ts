@@ -3,6 +3,7 @@
 // their own: those live in domain/ and auth.ts.
 import type { Consent, Subject as WireSubject } from "@refnet/protocol";
 import { formatFingerprint, keyValidAt, type TrustList, type TrustListPartner } from "@refnet/trust";
+import { selectedFieldNames } from "../audit/reads.ts";
 import { requireRole, type Staff as StaffRecord } from "../auth.ts";
 import { consentTimeMs } from "../domain/consent-time.ts";
 import { listQuarantine, listReferrals, listTrustRefusals, type Page } from "../domain/queries.ts";
@@ -19,7 +20,12 @@ import { findReferral, timelineOf } from "../domain/store.ts";
 import type { ReferralEventRecord } from "../domain/types.ts";
 import { AppError } from "../errors.ts";
 import { readiness } from "../health.ts";
-import { auditLogQuery, auditSubjectRead, auditVerificationQuery } from "./audit-resolvers.ts";
+import {
+  auditFreeTextRead,
+  auditLogQuery,
+  auditSubjectRead,
+  auditVerificationQuery,
+} from "./audit-resolvers.ts";
 import {
   ageBandEnum,
   consentGiverEnum,
@@ -407,7 +413,27 @@ export const resolvers: Resolvers = {
     outcome: (r) => (r.outcome === null ? null : outcomeEnum.toGql(r.outcome)),
     createdAt: (r) => toIso(r.createdAt),
     updatedAt: (r) => toIso(r.updatedAt),
-    timeline: async (r, _a, { app }) => (await timelineOf(app.db, app.vault, r.id)).map(toGqlEvent),
+    // Free text about the person is recorded as read too, before it is returned (docs/audit.md).
+    summary: async (r, _a, ctx) => {
+      await auditFreeTextRead(r, ctx, "referral.summary", r.summary !== null);
+      return r.summary;
+    },
+    arrangements: async (r, _a, ctx) => {
+      await auditFreeTextRead(r, ctx, "referral.arrangements", r.arrangements !== null);
+      return r.arrangements;
+    },
+    timeline: async (r, _a, ctx, info) => {
+      const events = await timelineOf(ctx.app.db, ctx.app.vault, r.id);
+      if (selectedFieldNames(info).includes("note")) {
+        await auditFreeTextRead(
+          r,
+          ctx,
+          "timeline.note",
+          events.some((e) => e.note !== null),
+        );
+      }
+      return events.map(toGqlEvent);
+    },
   },
 };
 
