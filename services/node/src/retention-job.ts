@@ -1,11 +1,19 @@
 // The retention job (domain/retention.ts, docs/data-at-rest.md), run by the node on a timer started
 // with it and stopped when it stops, like the expiry sweep: once at start, then every `intervalMs`.
 import type { AppContext } from "./context.ts";
+import { destroyRetiredKeys } from "./domain/personal-data.ts";
 import { purgeExpiredPersonalData, type RetentionResult } from "./domain/retention.ts";
 import { describe } from "./graphql/errors.ts";
 
 /** How often the node runs the retention job unless told otherwise: hourly. */
 export const RETENTION_INTERVAL_MS = 3_600_000;
+/**
+ * How often retired person keys are looked for between retention passes. A partial erasure (a consent
+ * revoked in part, or in full at a recipient) seals what remains under a new key and retires the old
+ * one; destroying it promptly is what makes the erased values unreadable in backups of the database
+ * too, so it should not wait for the hourly pass. A look at an empty list costs one vault query.
+ */
+export const RETIRED_KEY_INTERVAL_MS = 5_000;
 
 export interface RetentionSweep {
   /** Runs one pass now (also what the timer does); a pass already running is joined, not doubled. */
@@ -23,8 +31,11 @@ const EMPTY: RetentionResult = {
 export function startRetentionSweep(
   ctx: AppContext,
   intervalMs: number = RETENTION_INTERVAL_MS,
+  retiredKeyIntervalMs: number = RETIRED_KEY_INTERVAL_MS,
 ): RetentionSweep {
   let timer: NodeJS.Timeout | undefined;
+  let keyTimer: NodeJS.Timeout | undefined;
+  let destroying: Promise<unknown> | undefined;
   let running: Promise<RetentionResult> | undefined;
   let stopped = false;
   const runOnce = () => {
@@ -60,13 +71,42 @@ export function startRetentionSweep(
     }, intervalMs);
     timer.unref();
   };
+  const destroyRetired = () => {
+    // The full pass destroys retired keys itself; between passes, only when there are some.
+    if (running || destroying || ctx.vault.retiredKeys().length === 0) return;
+    destroying = destroyRetiredKeys(ctx)
+      .then((n) => {
+        if (n > 0) ctx.logger.info({ personKeysDestroyed: n }, "retired person keys destroyed");
+      })
+      .catch((err: unknown) => {
+        ctx.logger.warn({ err: describe(err) }, "destroying retired person keys failed");
+      })
+      .finally(() => {
+        destroying = undefined;
+      });
+  };
+  const scheduleKeys = () => {
+    if (stopped) return;
+    keyTimer = setTimeout(() => {
+      try {
+        destroyRetired();
+      } catch (err) {
+        ctx.logger.warn({ err: describe(err) }, "destroying retired person keys failed");
+      }
+      scheduleKeys();
+    }, retiredKeyIntervalMs);
+    keyTimer.unref();
+  };
   void runOnce().finally(schedule);
+  scheduleKeys();
   return {
     runOnce,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      if (keyTimer) clearTimeout(keyTimer);
       await running;
+      await destroying;
     },
   };
 }

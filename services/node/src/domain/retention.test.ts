@@ -13,7 +13,7 @@ import {
   TEST_DATABASES,
   type TestWorld,
 } from "../test-support.ts";
-import { ERASED_SUBJECT, openReferralRow } from "./personal-data.ts";
+import { ERASED_SUBJECT, openReferralRow, rekeyPerson } from "./personal-data.ts";
 import { acceptReferral, declineReferral, draftReferral, reportProgress, sendReferral } from "./referrals.ts";
 import { findReferral, timelineOf } from "./store.ts";
 
@@ -78,6 +78,35 @@ for (const database of TEST_DATABASES) {
 
     const rowOf = (id: string) =>
       shelter.db.selectFrom("referral").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+
+    it("destroys a person's retired key within seconds of a partial erasure, not at the next hourly pass", async () => {
+      const id = await delivered("subj_retention_rekey");
+      const backup = await rowOf(id);
+      expect(openReferralRow(shelter.vault, backup).subject.givenName).toBe("Zuwenaya");
+      // The node's job, started (its first full pass done); the next full pass is an hour off, and the
+      // look for retired keys runs every 20 ms here.
+      const sweep = startRetentionSweep(shelter, 3_600_000, 20);
+      try {
+        await sweep.runOnce();
+        // What a partial erasure does (erasure.ts): the rest sealed again under a new key, the old retired.
+        await shelter.db
+          .transaction()
+          .execute((trx) =>
+            rekeyPerson(trx, shelter, { originOrgId: ORIGIN, subjectRef: "subj_retention_rekey" }),
+          );
+        expect(shelter.vault.retiredKeys()).toHaveLength(1);
+        const until = Date.now() + 10_000;
+        while (shelter.vault.retiredKeys().length > 0 && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      } finally {
+        await sweep.stop();
+      }
+      expect(shelter.vault.retiredKeys()).toEqual([]);
+      // The backup's copy no longer opens; the live row, under the new key, does.
+      expect(openReferralRow(shelter.vault, backup)).toMatchObject({ gone: true });
+      expect((await findReferral(shelter.db, shelter.vault, id))!.subject.givenName).toBe("Zuwenaya");
+    });
 
     it("purges a final referral past its limit on schedule, keeps a recent one, and destroys a key no referral needs", async () => {
       const { staff } = await world.staff(shelter);
