@@ -1,12 +1,12 @@
 // A referral travels from an origin NGO to shelters in other countries, through real nodes and a
 // real nats-server, on SQLite and on PostgreSQL.
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { TestNetwork } from "@refnet/dev-env";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ACCEPT,
   DECLINE,
+  filesUnder,
   GET,
   NETWORK_ORGS,
   ORIGIN,
@@ -26,16 +26,6 @@ const databases: { name: string; database: "sqlite" | { postgresUrl: string } }[
 ];
 if (postgresUrl) databases.push({ name: "PostgreSQL", database: { postgresUrl } });
 else if (process.env.CI === "true") throw new Error("REFNET_TEST_POSTGRES_URL must be set in CI");
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
-}
 
 describe.each(databases)("referral handoff on $name", ({ database }) => {
   let net: TestNetwork;

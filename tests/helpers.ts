@@ -1,5 +1,7 @@
 // Shared pieces of the cross-node scenarios: the GraphQL operations a caseworker runs, and a
 // fictional person whose details are easy to search for in logs and on the broker.
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import type { TestNetwork } from "@refnet/dev-env";
 
 export const ORIGIN = "ngo-origin";
@@ -148,4 +150,15 @@ export async function waitForStatus(
     },
     { timeoutMs, intervalMs: 50, what: `referral ${id} ${status} on ${orgs.join(", ")}` },
   );
+}
+
+/** Every file below `dir`, recursively. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push(p);
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
 // person's details. Error paths are exercised on purpose (invalid input that contains the data, a GET
 // request with the data in its query string, a hostile message in clear text on an inbox), since that
 // is where data most often slips into a log.
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstream } from "@nats-io/jetstream";
@@ -16,6 +16,7 @@ import {
   ACCEPT,
   DECLINE,
   DRAFT,
+  filesUnder,
   GET,
   NETWORK_ORGS,
   ORIGIN,
@@ -43,16 +44,6 @@ function needles(values: string[]): string[] {
   }
   for (const v of values) forms.add(v.replace(/\s+/g, ""));
   return [...forms].filter((f) => f.length >= 6);
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
 }
 
 describe("logs and metrics", () => {

@@ -4,6 +4,7 @@ import type { AppContext } from "./context.ts";
 import { destroyRetiredKeys } from "./domain/personal-data.ts";
 import { purgeExpiredPersonalData, type RetentionResult } from "./domain/retention.ts";
 import { describe } from "./graphql/errors.ts";
+import { startPeriodic } from "./periodic.ts";
 
 /** How often the node runs the retention job unless told otherwise: hourly. */
 export const RETENTION_INTERVAL_MS = 3_600_000;
@@ -33,80 +34,44 @@ export function startRetentionSweep(
   intervalMs: number = RETENTION_INTERVAL_MS,
   retiredKeyIntervalMs: number = RETIRED_KEY_INTERVAL_MS,
 ): RetentionSweep {
-  let timer: NodeJS.Timeout | undefined;
-  let keyTimer: NodeJS.Timeout | undefined;
-  let destroying: Promise<unknown> | undefined;
-  let running: Promise<RetentionResult> | undefined;
-  let stopped = false;
-  const runOnce = () => {
-    if (running) return running;
-    running = purgeExpiredPersonalData(ctx, ctx.config.retention)
-      .then((r) => {
-        // Counts only: which referrals and people were purged is in the audit trail, not in the log.
-        if (r.purged.length > 0 || r.quarantineDeleted > 0 || r.retiredKeysDestroyed > 0) {
-          ctx.logger.info(
-            {
-              referrals: r.purged.length,
-              personKeysDestroyed: r.keysDestroyed + r.retiredKeysDestroyed,
-              quarantine: r.quarantineDeleted,
-            },
-            "retention: personal data purged",
-          );
-        }
-        return r;
-      })
-      .catch((err: unknown) => {
-        ctx.logger.warn({ err: describe(err) }, "retention job failed");
-        return EMPTY;
-      })
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void runOnce().finally(schedule);
-    }, intervalMs);
-    timer.unref();
-  };
-  const destroyRetired = () => {
-    // The full pass destroys retired keys itself; between passes, only when there are some.
-    if (running || destroying || ctx.vault.retiredKeys().length === 0) return;
-    destroying = destroyRetiredKeys(ctx)
-      .then((n) => {
-        if (n > 0) ctx.logger.info({ personKeysDestroyed: n }, "retired person keys destroyed");
-      })
-      .catch((err: unknown) => {
-        ctx.logger.warn({ err: describe(err) }, "destroying retired person keys failed");
-      })
-      .finally(() => {
-        destroying = undefined;
-      });
-  };
-  const scheduleKeys = () => {
-    if (stopped) return;
-    keyTimer = setTimeout(() => {
-      try {
-        destroyRetired();
-      } catch (err) {
-        ctx.logger.warn({ err: describe(err) }, "destroying retired person keys failed");
+  const retention = startPeriodic({
+    intervalMs,
+    fallback: EMPTY,
+    onError: (err) => ctx.logger.warn({ err: describe(err) }, "retention job failed"),
+    pass: async () => {
+      const r = await purgeExpiredPersonalData(ctx, ctx.config.retention);
+      // Counts only: which referrals and people were purged is in the audit trail, not in the log.
+      if (r.purged.length > 0 || r.quarantineDeleted > 0 || r.retiredKeysDestroyed > 0) {
+        ctx.logger.info(
+          {
+            referrals: r.purged.length,
+            personKeysDestroyed: r.keysDestroyed + r.retiredKeysDestroyed,
+            quarantine: r.quarantineDeleted,
+          },
+          "retention: personal data purged",
+        );
       }
-      scheduleKeys();
-    }, retiredKeyIntervalMs);
-    keyTimer.unref();
-  };
-  void runOnce().finally(schedule);
-  scheduleKeys();
+      return r;
+    },
+  });
+  const retiredKeys = startPeriodic({
+    intervalMs: retiredKeyIntervalMs,
+    runAtStart: false,
+    fallback: 0,
+    onError: (err) => ctx.logger.warn({ err: describe(err) }, "destroying retired person keys failed"),
+    pass: async () => {
+      // The full pass destroys retired keys itself; between passes, only when there are some.
+      if (retention.busy() || ctx.vault.retiredKeys().length === 0) return 0;
+      const n = await destroyRetiredKeys(ctx);
+      if (n > 0) ctx.logger.info({ personKeysDestroyed: n }, "retired person keys destroyed");
+      return n;
+    },
+  });
   return {
-    runOnce,
+    runOnce: retention.runOnce,
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      if (keyTimer) clearTimeout(keyTimer);
-      await running;
-      await destroying;
+      await retiredKeys.stop();
+      await retention.stop();
     },
   };
 }

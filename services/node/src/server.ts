@@ -19,6 +19,7 @@ import { describe } from "./graphql/errors.ts";
 import { createGraphQL, GRAPHQL_PATH } from "./graphql/yoga.ts";
 import { readiness } from "./health.ts";
 import { renderMetrics } from "./metrics.ts";
+import { startPeriodic } from "./periodic.ts";
 import { RETENTION_INTERVAL_MS, type RetentionSweep, startRetentionSweep } from "./retention-job.ts";
 
 /** Largest request body: a referral with its structured sections fits in far less. */
@@ -194,51 +195,29 @@ export interface ExpirySweep {
  * `runOnce` resolves to the referrals it marked expired.
  */
 export function startExpirySweep(ctx: AppContext, intervalMs: number): ExpirySweep {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<string[]> | undefined;
-  let stopped = false;
-  const runOnce = async () => {
-    if (running) return running;
-    running = expireOverdue(ctx)
-      .then((ids) => {
+  const task = startPeriodic({
+    intervalMs,
+    fallback: [] as string[],
+    onError: (err) => ctx.logger.warn({ err: describe(err) }, "expiry sweep failed"),
+    pass: async () => {
+      let ids: string[] = [];
+      try {
+        ids = await expireOverdue(ctx);
         if (ids.length > 0) ctx.logger.info({ count: ids.length }, "referrals expired (respondBy passed)");
-        return ids;
-      })
-      .catch((err: unknown) => {
+      } catch (err) {
         ctx.logger.warn({ err: describe(err) }, "expiry sweep failed");
-        return [] as string[];
-      })
-      .then(async (ids) => {
-        // Separate from the above: one failing does not hold the other back.
-        try {
-          const erased = await eraseExpiredConsents(ctx);
-          if (erased.length > 0) {
-            ctx.logger.info({ count: erased.length }, "person data erased (consent expired)");
-          }
-        } catch (err) {
-          ctx.logger.warn({ err: describe(err) }, "consent expiry erasure failed");
+      }
+      // Separate from the above: one failing does not hold the other back.
+      try {
+        const erased = await eraseExpiredConsents(ctx);
+        if (erased.length > 0) {
+          ctx.logger.info({ count: erased.length }, "person data erased (consent expired)");
         }
-        return ids;
-      })
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void runOnce().finally(schedule);
-    }, intervalMs);
-    timer.unref();
-  };
-  void runOnce().finally(schedule);
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
+      } catch (err) {
+        ctx.logger.warn({ err: describe(err) }, "consent expiry erasure failed");
+      }
+      return ids;
     },
-  };
+  });
+  return { runOnce: task.runOnce, stop: task.stop };
 }

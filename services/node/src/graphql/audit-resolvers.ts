@@ -124,15 +124,7 @@ export async function auditSubjectRead(
     const v = subject[name];
     return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
   });
-  await recordSubjectRead(ctx.app.audit, ctx, {
-    staff: ctx.staff,
-    referralId: r.id,
-    subjectRef: r.subject.ref,
-    consentId: r.consent.id,
-    partnerOrgId: r.direction === "outgoing" ? r.destinationOrgId : r.originOrgId,
-    selected,
-    returned,
-  });
+  await recordRead(r, ctx, selected, returned);
 }
 
 /**
@@ -146,13 +138,22 @@ export async function auditFreeTextRead(
   field: "referral.summary" | "referral.arrangements" | "timeline.note",
   hasValue: boolean,
 ): Promise<void> {
-  await recordSubjectRead(ctx.app.audit, ctx, {
+  await recordRead(r, ctx, [field], hasValue ? [field] : []);
+}
+
+function recordRead(
+  r: ReferralRecord,
+  ctx: GraphQLContext,
+  selected: readonly string[],
+  returned: readonly string[],
+): Promise<void> {
+  return recordSubjectRead(ctx.app.audit, ctx, {
     staff: ctx.staff,
     referralId: r.id,
     subjectRef: r.subject.ref,
     consentId: r.consent.id,
     partnerOrgId: r.direction === "outgoing" ? r.destinationOrgId : r.originOrgId,
-    selected: [field],
-    returned: hasValue ? [field] : [],
+    selected,
+    returned,
   });
 }
