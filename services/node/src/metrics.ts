@@ -4,6 +4,7 @@
 // it survives restarts and needs no in-memory counters. Labels only ever carry closed vocabularies
 // (referral states, message types, problem codes, outbox states): never an org's partner list, a
 // referral id, a subject reference or any other value that could point at a person.
+import { REFERRAL_STATES } from "@refnet/protocol";
 import type { AppContext } from "./context.ts";
 import { readiness } from "./health.ts";
 
@@ -18,19 +19,7 @@ interface Family {
 // Closed vocabularies: a label value read from a row is only exported when it is one of these, so a
 // corrupted or hostile value can never reach a scraper.
 const DIRECTIONS = new Set(["outgoing", "incoming"]);
-const STATES = new Set([
-  "draft",
-  "sent",
-  "delivered",
-  "accepted",
-  "declined",
-  "arrived",
-  "in_progress",
-  "completed",
-  "closed",
-  "withdrawn",
-  "expired",
-]);
+const STATES: ReadonlySet<string> = new Set(REFERRAL_STATES);
 const OUTBOX_STATES = new Set(["pending", "sent", "failed"]);
 const MESSAGE_TYPE = /^[a-z]+\.[a-z]+$/;
 const PROBLEM_CODE = /^e\.[a-z]+(\.[a-z-]+)*$/;
