@@ -87,6 +87,28 @@ const INCOMING = /* GraphQL */ `
     }
   }
 `;
+const CONSENT_OF = /* GraphQL */ `
+  query ConsentOf($id: ID!) { referral(id: $id) { consent { id } } }
+`;
+const REVOKE = /* GraphQL */ `
+  mutation Revoke($id: ID!, $scopes: [ConsentScope!]) {
+    revokeConsent(id: $id, scopes: $scopes) { scopes recipients { orgId status } }
+  }
+`;
+const REVOCATIONS = /* GraphQL */ `
+  query Revocations($id: ID!) {
+    consent(id: $id) { effectiveScopes revocations { recipients { orgId status erasedAt } } }
+  }
+`;
+const SUBJECT_CONTACT = /* GraphQL */ `
+  query SubjectContact($id: ID!) { referral(id: $id) { subject { givenName phone email currentLocation } } }
+`;
+const AUDIT = /* GraphQL */ `
+  {
+    auditVerification { ok entries checkpoints headSeq }
+    auditLog(first: 100) { edges { node { kind } } }
+  }
+`;
 const TIMELINE = /* GraphQL */ `
   query Timeline($id: ID!) {
     referral(id: $id) { status declineReason arrangements timeline { kind status actorOrgId note at } }
@@ -256,6 +278,60 @@ async function handoff(net: TestNetwork): Promise<void> {
 
   step(`And ${orgLabel(SHELTER_B)} never heard of the first referral`);
   say(`referral(${first.id}) on ${SHELTER_B}: ${String(await statusOn(net, SHELTER_B, first.id))}`);
+  step("The person withdraws consent to share their CONTACT details");
+  const consentId = (
+    await net.gql<{ referral: { consent: { id: string } } }>(ORIGIN, CONSENT_OF, { id: first.id })
+  ).data!.referral.consent.id;
+  const revoked = await net.gql<{
+    revokeConsent: { scopes: string[]; recipients: { orgId: string; status: string }[] };
+  }>(ORIGIN, REVOKE, { id: consentId, scopes: ["CONTACT"] });
+  for (const rcp of revoked.data!.revokeConsent.recipients) {
+    say(`consent.revoke sent to ${rcp.orgId}: ${bold(rcp.status)}`);
+  }
+  const started = Date.now();
+  let erasedAt: string | null = null;
+  await net.waitFor(
+    async () => {
+      const res = await net.gql<{
+        consent: {
+          revocations: { recipients: { orgId: string; status: string; erasedAt: string | null }[] }[];
+        };
+      }>(ORIGIN, REVOCATIONS, { id: consentId });
+      const rcp = res.data?.consent.revocations[0]?.recipients.find((x) => x.orgId === SHELTER_A);
+      erasedAt = rcp?.status === "ERASED" ? rcp.erasedAt : null;
+      return erasedAt !== null;
+    },
+    { timeoutMs: 30_000, intervalMs: 100, what: "the shelter's erasure receipt" },
+  );
+  say(`${orgLabel(SHELTER_A)} answered consent.erased: ${bold("ERASED")} at ${erasedAt}`);
+  detail(`(after ${Date.now() - started} ms; an organisation that does not answer in time shows OVERDUE)`);
+  const after = await net.gql<{ referral: { subject: Record<string, unknown> } }>(
+    SHELTER_A,
+    SUBJECT_CONTACT,
+    {
+      id: first.id,
+    },
+  );
+  for (const [field, value] of Object.entries(after.data!.referral.subject)) {
+    const shown = value === null ? yellow("(erased)") : JSON.stringify(value);
+    say(`  ${SHELTER_A} subject.${field.padEnd(16)} ${shown}`);
+  }
+  detail("(gone from the shelter's database, not hidden; the old values' key is destroyed within seconds)");
+
+  step(`What the audit trail of ${orgLabel(ORIGIN)} shows`);
+  const audit = await net.gql<{
+    auditVerification: { ok: boolean; entries: number; checkpoints: number };
+    auditLog: { edges: { node: { kind: string } }[] };
+  }>(ORIGIN, AUDIT);
+  const kinds = new Map<string, number>();
+  for (const e of audit.data!.auditLog.edges) kinds.set(e.node.kind, (kinds.get(e.node.kind) ?? 0) + 1);
+  say(
+    `${audit.data!.auditVerification.entries} hash-chained entries, intact: ${bold(String(audit.data!.auditVerification.ok))}`,
+  );
+  say(`  ${[...kinds].map(([k, n]) => `${n} ${k}`).join(", ")}`);
+  detail(
+    "(every disclosure, read of a person's fields, consent change and erasure; `refnet audit verify` checks it offline)",
+  );
 }
 
 // --- start, write demo.json, narrate, stay up ---------------------------------------------------
