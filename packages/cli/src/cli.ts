@@ -22,6 +22,7 @@ import { ADMIN_USAGE, admin } from "./admin.ts";
 import { AUDIT_USAGE, audit } from "./audit-cmd.ts";
 import { CliError, UsageError } from "./errors.ts";
 import { EXIT } from "./exit.ts";
+import { KEK_USAGE, kek } from "./kek-cmd.ts";
 import { KEYS_USAGE, keys } from "./keys-cmd.ts";
 import { TRUST_USAGE, trust } from "./trust-cmd.ts";
 import type { Prompt } from "./tty.ts";
@@ -61,6 +62,9 @@ export const USAGE = `Usage: refnet <command> [options]
 The node's own keys (on the node's machine; see docs/admin-guide.md §4):
 
 ${KEYS_USAGE}
+The node's key-encryption key (on the node's machine, node stopped; see docs/data-at-rest.md):
+
+${KEK_USAGE}
 The node's audit trail (see docs/audit.md):
 
 ${AUDIT_USAGE}
@@ -82,6 +86,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         return await staff(rest, io);
       case "keys":
         return await keys(rest, io);
+      case "kek":
+        return await kek(rest, io);
       case "audit":
         return await audit(rest, io);
       case "admin":

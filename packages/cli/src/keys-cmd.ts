@@ -41,13 +41,13 @@ export const KEYS_USAGE = `  keys show [--org <id>] [--network <id>] [--data-dir
 
 const DEFAULT_OVERLAP = "7d";
 
-const NODE_OPTIONS = {
+export const NODE_OPTIONS = {
   org: { type: "string" },
   network: { type: "string" },
   "data-dir": { type: "string" },
 } as const;
 
-function nodeConfig(io: Io, v: { org?: string; network?: string; "data-dir"?: string }): Config {
+export function nodeConfig(io: Io, v: { org?: string; network?: string; "data-dir"?: string }): Config {
   const env: NodeJS.ProcessEnv = { ...io.env };
   if (v.org !== undefined) env.REFNET_ORG_ID = v.org;
   if (v.network !== undefined) env.REFNET_NETWORK = v.network;

@@ -71,6 +71,7 @@ export {
   openOrCreateKek,
   resolveKek,
 } from "./kek.ts";
+export { type KekRotationOptions, type KekRotationOutcome, rotateKek } from "./kek-rotation.ts";
 export {
   type KeyRotationOptions,
   type KeyRotationOutcome,

@@ -5,7 +5,8 @@
 // It comes from REFNET_KEK_FILE (a file, mode 0600, holding the key in base64url) or REFNET_KEK (the
 // same text in a variable); with neither, from the file `kek` beside the key file, which `refnet init`
 // creates. Keep it off the data directory's volume and out of the backups of the database: whoever
-// holds both can read everything the node stores. docs/data-at-rest.md.
+// holds both can read everything the node stores. docs/data-at-rest.md. Changing it on a stopped node:
+// kek-rotation.ts (`refnet kek rotate`).
 import { hkdfSync, randomBytes } from "node:crypto";
 import { chmod, link, mkdir, open, readFile, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";

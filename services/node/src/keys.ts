@@ -459,6 +459,28 @@ export async function encryptClearKeyFile(path: string, orgId: string, kek: KeyE
 }
 
 /**
+ * Encrypts the key file again under `next` (`refnet kek rotate`), atomically through writeKeyFile and
+ * under the key file's lock: the file is wholly under `current` or wholly under `next`, never neither.
+ * It is fully checked (KeyStore.load) under `current` first and under `next` after, so a file the
+ * new KEK does not open is never left behind.
+ */
+export async function reencryptKeyFile(
+  path: string,
+  orgId: string,
+  current: KeyEncryptionKey,
+  next: KeyEncryptionKey,
+): Promise<void> {
+  await withKeyFileLock(path, async () => {
+    await KeyStore.load(path, orgId, current);
+    const json = await decryptKeyFile(path, await readFile(path, "utf8"), current);
+    const res = keyFileSchema.safeParse(json);
+    if (!res.success) throw new KeyStoreError(`The key file ${path} is not a refnet key file (version 1).`);
+    await writeKeyFile(path, res.data as KeyFile, { overwrite: true, kek: next });
+  });
+  await KeyStore.load(path, orgId, next);
+}
+
+/**
  * Writes the key file atomically with mode 0600, encrypted under `kek`: a temporary file in the same
  * directory, fsync, then rename, so a crash never leaves a half-written key file and the keys are
  * never readable by others. The only function that writes a key file.

@@ -31,7 +31,11 @@ export interface Person {
 /** The vault file cannot be used as it is (wrong KEK, another node's vault, unreadable file). */
 export class VaultError extends AppError {
   override readonly name = "VaultError";
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Why, where a caller acts on it: `kek` = sealed under another KEK; `in-use` = another process has it open. */
+    readonly reason?: "kek" | "in-use",
+  ) {
     super("ERR_VAULT", message);
   }
 }
@@ -99,6 +103,7 @@ export class PersonVault {
     count: SQLite.Statement<[], { n: number }>;
   };
   #closed = false;
+  #rewrapped = false;
 
   private constructor(
     readonly path: string,
@@ -222,6 +227,7 @@ export class PersonVault {
           throw new VaultError(
             `The person key vault ${path} was made under another KEK (id ${meta.get("kek_id") ?? "?"}); ` +
               `the KEK from ${kek.origin} has id ${kek.id}. Start the node with the KEK this vault was made with.`,
+            "kek",
           );
         }
       }
@@ -233,6 +239,83 @@ export class PersonVault {
         `The person key vault ${path} cannot be used (${(err as { code?: string }).code ?? "error"}): is it a vault file?`,
       );
     }
+  }
+
+  /**
+   * Opens an existing vault for `refnet kek rotate` and takes an exclusive lock on it, held until
+   * close: refuses (reason `in-use`) while another process, a running node, has the file open, and
+   * keeps a node from starting until the lock is released. Never creates a vault.
+   */
+  static openExclusive(path: string, kek: KeyEncryptionKey): PersonVault {
+    if (!PersonVault.exists(path))
+      throw new VaultError(`No person key vault at ${path} (REFNET_VAULT_FILE).`);
+    const vault = PersonVault.open(path, kek);
+    const db = vault.#db;
+    try {
+      db.pragma("busy_timeout = 0");
+      // In EXCLUSIVE locking mode the first write takes the file lock and keeps it until close; an
+      // empty write transaction is enough. Another connection (WAL or not) makes it fail at once.
+      db.pragma("locking_mode = EXCLUSIVE");
+      db.transaction(() => undefined).exclusive();
+    } catch (err) {
+      vault.close();
+      if ((err as { code?: string }).code === "SQLITE_BUSY") {
+        throw new VaultError(
+          `The person key vault ${path} is in use by another process: stop the node first.`,
+          "in-use",
+        );
+      }
+      throw err;
+    }
+    return vault;
+  }
+
+  /**
+   * Re-wraps every person key under `next` and replaces the KEK check value, in ONE transaction: the
+   * vault is either wholly under the old KEK or wholly under the new one (docs/data-at-rest.md,
+   * "Changing the KEK"). Each key is unwrapped and checked first; a key that fails aborts everything.
+   * The WAL is then checkpointed and truncated (with secure_delete) so no page of old wrappings stays
+   * behind in the log. Returns how many keys were re-wrapped. The object is unusable afterwards except
+   * for close(), which releases the lock.
+   */
+  rewrap(next: KeyEncryptionKey): number {
+    this.#assertOpen();
+    const db = this.#db;
+    const nextWrap = next.subkey("person-key-wrap");
+    const rows = db.prepare("select kid, origin_org_id, subject_ref, wrapped from person_key").all() as Omit<
+      KeyRow,
+      "retired_at"
+    >[];
+    const update = db.prepare("update person_key set wrapped = ? where kid = ?");
+    const put = db.prepare("update meta set value = ? where key = ?");
+    const count = db
+      .transaction(() => {
+        for (const row of rows) {
+          const person = { originOrgId: row.origin_org_id, subjectRef: row.subject_ref };
+          const aad = wrapAad(this.id, row.kid, person);
+          const dek = tryOpen(this.#wrapKey, row.wrapped, aad);
+          if (!dek || dek.length !== DEK_BYTES) {
+            throw new DataIntegrityError(
+              `A key in the person key vault ${this.path} failed its integrity check.`,
+            );
+          }
+          update.run(seal(nextWrap, dek, aad), row.kid);
+          dek.fill(0);
+        }
+        const check = seal(next.subkey("vault-check"), CHECK_PLAINTEXT, checkAad(this.id));
+        if (put.run(check.toString("base64url"), "kek_check").changes !== 1) {
+          throw new VaultError(`The person key vault ${this.path} has no KEK check value.`);
+        }
+        put.run(next.id, "kek_id");
+        return rows.length;
+      })
+      .exclusive();
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    for (const kid of [...this.#cache.keys()]) this.#evict(kid);
+    // This object still holds the old wrapping key: it must not seal or open again. The connection
+    // (and the exclusive lock) stays until close, so the caller can finish the rotation first.
+    this.#rewrapped = true;
+    return count;
   }
 
   /**
@@ -403,7 +486,7 @@ export class PersonVault {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new VaultError("The person key vault is closed.");
+    if (this.#closed || this.#rewrapped) throw new VaultError("The person key vault is closed.");
   }
 }
 
