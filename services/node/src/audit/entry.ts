@@ -2,7 +2,9 @@
 // encoding of every column but `hash` itself, `prev_hash` included, so each entry commits to the whole
 // chain before it. The encoding is simple enough to reimplement anywhere: a JSON array of the columns
 // in a fixed order (JSON.stringify of strings, integers and nulls is deterministic), UTF-8, hex digest.
+
 import { createHash } from "node:crypto";
+import type { AuditLogTable } from "../db/schema.ts";
 
 /** What an entry records. Closed: a verifier or a report can rely on the list. */
 export const AUDIT_KINDS = [
@@ -72,21 +74,8 @@ export const GENESIS_HASH = "0".repeat(64);
 /** Version tag inside every hashed encoding: a later format gets another tag, never a silent change. */
 const ENCODING_TAG = "refnet-audit/1";
 
-/** The columns of an `audit_log` row that the hash covers, as stored. */
-export interface HashedColumns {
-  seq: number;
-  at: number;
-  kind: string;
-  actor_type: string;
-  actor_id: string | null;
-  subject_ref: string | null;
-  consent_id: string | null;
-  referral_id: string | null;
-  partner_org_id: string | null;
-  /** The canonical JSON text, exactly as stored. */
-  detail: string;
-  prev_hash: string;
-}
+/** The columns of an `audit_log` row that the hash covers, as stored: all but the hash itself. */
+export type HashedColumns = Omit<AuditLogTable, "hash">;
 
 /** The exact bytes that are hashed (exported for docs/audit.md's worked example and the tests). */
 export function canonicalEncoding(c: HashedColumns): string {

@@ -292,12 +292,15 @@ export async function openBoundVault(
       );
     }
     if (!bound) {
+      // Only a database not yet bound to a vault can hold rows in the clear (every write since seals),
+      // so the scan runs once, not at every start; the binding is recorded after it completes, so an
+      // interrupted scan runs again at the next start.
+      await sealClearRows(db, vault);
       await db
         .insertInto("node_state")
         .values({ key: VAULT_ID_KEY, value: vault.id, updated_at: now() })
         .execute();
     }
-    await sealClearRows(db, vault);
     return vault;
   } catch (err) {
     vault.close();

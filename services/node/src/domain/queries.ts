@@ -1,7 +1,7 @@
 // Read side: referral lists with filters and keyset pagination, the quarantine list. Cursors are
 // opaque to clients (base64url of created_at and id) and stable under inserts: newest first.
 import type { Purpose, ReferralState, Urgency } from "@refnet/protocol";
-import type { Kysely } from "kysely";
+import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
 import type { Database } from "../db/schema.ts";
 import { InvalidInputError } from "../errors.ts";
 import type { PersonVault } from "../person-vault.ts";
@@ -53,6 +53,29 @@ export function pageSize(first: number | null | undefined): number {
     throw new InvalidInputError(`first must be between 1 and ${MAX_PAGE_SIZE}.`);
   }
   return n;
+}
+
+/**
+ * Keyset pagination of a list kept by arrival (quarantine, refused trust lists): newest first, ties by
+ * id, after the cursor when given, one spare row to tell whether there is more (toPage).
+ */
+function receivedNewestFirst<TB extends "quarantine" | "trust_refusal", O>(
+  q: SelectQueryBuilder<Database, TB, O>,
+  after: string | null | undefined,
+  first: number,
+): SelectQueryBuilder<Database, TB, O> {
+  let out = q;
+  if (after) {
+    const c = decodeCursor(after);
+    // Raw SQL: Kysely cannot type a column reference over a generic table; both tables have these two.
+    out = out.where(
+      sql<boolean>`(${sql.ref("received_at")} < ${c.t} or (${sql.ref("received_at")} = ${c.t} and ${sql.ref("id")} < ${c.id}))`,
+    );
+  }
+  return out
+    .orderBy("received_at", "desc")
+    .orderBy("id", "desc")
+    .limit(first + 1);
 }
 
 /** One page, newest first: the query fetched first + 1 rows, so a spare row means there is more. */
@@ -130,20 +153,10 @@ export async function listQuarantine(
 ): Promise<Page<QuarantineRecord>> {
   const first = pageSize(page.first);
   // The envelope column (ciphertext) is not read: the API never returns it.
-  let q = db
+  const q = db
     .selectFrom("quarantine")
     .select(["id", "received_at", "code", "detail", "iss", "jti", "type", "size"]);
-  if (page.after) {
-    const c = decodeCursor(page.after);
-    q = q.where((eb) =>
-      eb.or([eb("received_at", "<", c.t), eb.and([eb("received_at", "=", c.t), eb("id", "<", c.id)])]),
-    );
-  }
-  const rows = await q
-    .orderBy("received_at", "desc")
-    .orderBy("id", "desc")
-    .limit(first + 1)
-    .execute();
+  const rows = await receivedNewestFirst(q, page.after, first).execute();
   return toPage(
     rows,
     first,
@@ -177,18 +190,8 @@ export async function listTrustRefusals(
   page: { first?: number | null; after?: string | null },
 ): Promise<Page<TrustRefusalRecord>> {
   const first = pageSize(page.first);
-  let q = db.selectFrom("trust_refusal").selectAll();
-  if (page.after) {
-    const c = decodeCursor(page.after);
-    q = q.where((eb) =>
-      eb.or([eb("received_at", "<", c.t), eb.and([eb("received_at", "=", c.t), eb("id", "<", c.id)])]),
-    );
-  }
-  const rows = await q
-    .orderBy("received_at", "desc")
-    .orderBy("id", "desc")
-    .limit(first + 1)
-    .execute();
+  const q = db.selectFrom("trust_refusal").selectAll();
+  const rows = await receivedNewestFirst(q, page.after, first).execute();
   return toPage(
     rows,
     first,
