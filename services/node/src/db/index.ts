@@ -56,7 +56,11 @@ function createDialect(cfg: DatabaseConfig): { name: DialectName; dialect: Diale
     database.pragma("journal_mode = WAL");
     database.pragma("foreign_keys = ON");
     database.pragma("busy_timeout = 5000");
-    database.pragma("synchronous = NORMAL");
+    // FULL: a commit is on disk before it returns. The inbox acknowledges a message to the broker
+    // once its transaction commits, and the relay publishes what a committed transaction enqueued;
+    // with NORMAL a power cut could undo such a commit after the broker forgot the message, or leave
+    // a partner holding a referral this node no longer knows it sent.
+    database.pragma("synchronous = FULL");
     // Deleted and overwritten content is zeroed, not left in free pages: what the retention job and
     // erasure remove is gone from the file too (docs/data-at-rest.md).
     database.pragma("secure_delete = ON");

@@ -75,7 +75,7 @@ async function exercise(database: Parameters<typeof openDatabase>[0]["database"]
 }
 
 describe("migrations", () => {
-  it("run on SQLite (WAL, foreign keys on)", async () => {
+  it("run on SQLite (WAL, foreign keys on, synchronous FULL)", async () => {
     const dir = await mkdtemp(join(tmpdir(), "refnet-mig-"));
     try {
       const path = join(dir, "sub", "node.db");
@@ -85,6 +85,9 @@ describe("migrations", () => {
       expect(mode.rows[0]?.journal_mode).toBe("wal");
       const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(opened.db);
       expect(fk.rows[0]?.foreign_keys).toBe(1);
+      // A commit is on disk before it returns (2 = FULL): the inbox acknowledges after it.
+      const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(opened.db);
+      expect(sync.rows[0]?.synchronous).toBe(2);
       // Foreign keys hold: an event for a referral that does not exist is refused.
       await expect(
         opened.db
