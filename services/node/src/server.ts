@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
+  type FastifyRequest,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -87,13 +88,24 @@ export async function buildServer(ctx: AppContext): Promise<NodeServer> {
       url: GRAPHQL_PATH,
       method: ["GET", "POST", "OPTIONS"],
       handler: async (req, reply) => {
-        const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
+        const response = hasNoBody(req)
+          ? await yoga.fetch(
+              `http://${req.host}${req.url}`,
+              { method: req.method, headers: headersOf(req), body: "" },
+              { req, reply },
+            )
+          : await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
         for (const [key, value] of response.headers) reply.header(key, value);
         // Answers carry people's data: no cache, no sniffing.
         reply.header("cache-control", "no-store");
         reply.header("x-content-type-options", "nosniff");
         reply.status(response.status);
-        return reply.send(response.body);
+        // A live event stream (SSE) is piped as it comes; any other answer is one JSON document,
+        // sent as a string: piping it through a stream costs more than the query itself.
+        if (response.headers.get("content-type")?.startsWith("text/event-stream")) {
+          return reply.send(response.body);
+        }
+        return reply.send(await response.text());
       },
     });
   });
@@ -112,6 +124,24 @@ export async function buildServer(ctx: AppContext): Promise<NodeServer> {
   });
 
   return app;
+}
+
+/**
+ * A request without a body to hand over (POST with an empty or absent body, or OPTIONS). Yoga is given
+ * the body fastify read; when there is none, it would wait on the request stream fastify already drained.
+ */
+function hasNoBody(req: FastifyRequest): boolean {
+  if (req.method === "GET" || req.method === "HEAD") return false;
+  return !(Buffer.isBuffer(req.body) && req.body.length > 0);
+}
+
+function headersOf(req: FastifyRequest): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  return headers;
 }
 
 export interface RunningNode {

@@ -63,6 +63,9 @@ export function createGraphQL(app: AppContext): NodeYoga {
     // The node's console is served from the same origin; no other site needs to read its API.
     cors: false,
     batching: false,
+    // fastify has already read the body within its own limit (server.ts BODY_LIMIT_BYTES, 413 above
+    // it); yoga's second limit would pipe every body through a stream again for nothing.
+    maxRequestBodySize: false,
     logging: quietLogger(app),
     maskedErrors: { maskError: createMaskError(app.logger) },
     context: ({ staff }) => {
