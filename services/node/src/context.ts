@@ -68,6 +68,8 @@ export class AppContext implements DomainContext {
     readonly db: Kysely<Database>,
     readonly dialect: DialectName,
     private readonly closeDb: () => Promise<void>,
+    /** Resolves once every commit made before the call is on disk (db/group-commit.ts). */
+    readonly durable: () => Promise<void>,
     readonly logger: Logger,
     readonly clock: Clock,
     readonly ids: IdGenerator,
@@ -87,7 +89,8 @@ export class AppContext implements DomainContext {
     const logger = overrides.logger ?? createLogger({ level: config.logLevel, orgId: config.orgId });
     const clock = overrides.clock ?? systemClock;
     const ids = overrides.ids ?? randomIds;
-    const opened = openDatabase(config);
+    // Group commit: commits are flushed to disk by durable(), before anything outside relies on them.
+    const opened = openDatabase(config, { groupCommit: true });
     let vault: PersonVault | undefined;
     try {
       await migrateToLatest(opened.db);
@@ -121,6 +124,7 @@ export class AppContext implements DomainContext {
         opened.db,
         opened.dialect,
         opened.close,
+        opened.durable,
         logger,
         clock,
         ids,
@@ -167,6 +171,7 @@ export class AppContext implements DomainContext {
       network: this.config.network,
       nats: this.config.nats,
       db: this.db,
+      durable: this.durable,
       logger: this.logger,
       clock: this.clock,
       trust: this.trust,

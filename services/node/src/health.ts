@@ -22,7 +22,12 @@ export interface Readiness {
 }
 
 export async function readiness(ctx: AppContext): Promise<Readiness> {
-  const database = await pingDatabase(ctx.db);
+  // A failed flush is final (db/group-commit.ts): the node acknowledges and sends nothing more.
+  const flushed = await ctx.durable().then(
+    () => true,
+    () => false,
+  );
+  const database = flushed && (await pingDatabase(ctx.db));
   // Federation health reads the outbox and the quarantine: with the database down it cannot answer.
   const fed = database
     ? await ctx.federation.health().catch(() => ({ nats: false, outboxPending: 0, quarantined: 0 }))
@@ -30,7 +35,8 @@ export async function readiness(ctx: AppContext): Promise<Readiness> {
   const list = ctx.trust.current();
   const expired = ctx.trust.isExpired(ctx.clock.now());
   const reasons: string[] = [];
-  if (!database) reasons.push("database: not answering");
+  if (!flushed) reasons.push("database: a commit could not be flushed to disk; restart the node");
+  else if (!database) reasons.push("database: not answering");
   if (!fed.nats) reasons.push("nats: not connected");
   if (expired) reasons.push("trust: the trust list in force has expired");
   return {

@@ -100,6 +100,8 @@ export async function buildServer(ctx: AppContext): Promise<NodeServer> {
         reply.header("cache-control", "no-store");
         reply.header("x-content-type-options", "nosniff");
         reply.status(response.status);
+        // What the request committed is on disk before the caseworker is told it is done.
+        await ctx.durable();
         // A live event stream (SSE) is piped as it comes; any other answer is one JSON document,
         // sent as a string: piping it through a stream costs more than the query itself.
         if (response.headers.get("content-type")?.startsWith("text/event-stream")) {

@@ -26,6 +26,8 @@ export interface InboundEffects<E> {
 
 export interface InboxConsumerDeps<E> {
   db: Kysely<Database>;
+  /** Resolves once every commit made before the call is on disk: a message is acknowledged after that. */
+  durable(): Promise<void>;
   logger: Logger;
   clock: { now(): number };
   network: string;
@@ -133,13 +135,24 @@ export class InboxConsumer<E> {
         return;
       }
     }
-    // Acknowledge only now: the message and its effects are durable (docs/protocol.md §2 step 9). The
-    // next message need not wait for the broker to confirm this ack: it is already stored, and a lost
-    // ack only means a redelivery, recognised by (iss, jti). Stopping waits for the acks in flight.
-    const acked = m.ackAck().then(
-      () => undefined,
-      // The ack may be lost (broker restarting); a redelivery is recognised by (iss, jti).
-      () => undefined,
+    // Acknowledge once the commit is on disk (docs/protocol.md §2 step 9); the flush is shared with the
+    // messages stored meanwhile (db/group-commit.ts). The next message need not wait for it nor for the
+    // broker to confirm this ack: a lost ack only means a redelivery, recognised by (iss, jti).
+    // Stopping waits for the acks in flight.
+    const acked = this.deps.durable().then(
+      () =>
+        m.ackAck().then(
+          () => undefined,
+          // The ack may be lost (broker restarting); a redelivery is recognised by (iss, jti).
+          () => undefined,
+        ),
+      (err: unknown) => {
+        // Not on disk: no ack, so JetStream delivers it again once the node has restarted.
+        this.deps.logger.error(
+          { seq: m.seq, err: err instanceof Error ? err.name : "unknown" },
+          "inbox message stored but not flushed to disk; not acknowledged",
+        );
+      },
     );
     this.#acks.add(acked);
     void acked.finally(() => {

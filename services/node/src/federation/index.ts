@@ -36,6 +36,8 @@ export interface FederationDeps<E> {
   network: string;
   nats: NatsSettings;
   db: Kysely<Database>;
+  /** Resolves once every commit made before the call is on disk (db/group-commit.ts). */
+  durable(): Promise<void>;
   logger: Logger;
   clock: { now(): number };
   trust: TrustStore;
@@ -59,9 +61,15 @@ export class Federation<E = unknown> {
   #lastError: string | undefined;
 
   constructor(private readonly deps: FederationDeps<E>) {
-    this.relay = new OutboxRelay({ db: deps.db, logger: deps.logger, clock: deps.clock });
+    this.relay = new OutboxRelay({
+      db: deps.db,
+      durable: deps.durable,
+      logger: deps.logger,
+      clock: deps.clock,
+    });
     this.inbox = new InboxConsumer<E>({
       db: deps.db,
+      durable: deps.durable,
       logger: deps.logger,
       clock: deps.clock,
       network: deps.network,

@@ -146,6 +146,8 @@ export class OutboxEnqueuer implements MessageEnqueuer {
 
 export interface OutboxRelayDeps {
   db: Kysely<Database>;
+  /** Resolves once every commit made before the call is on disk: nothing leaves before its commit does. */
+  durable(): Promise<void>;
   logger: Logger;
   clock: { now(): number };
   /** Publish ack timeout. */
@@ -286,6 +288,9 @@ export class OutboxRelay {
     }
     if (batch.length === 0) return { more: false, nextDue };
 
+    // The transactions that enqueued these rows have committed; a partner must never hold a message
+    // whose commit a power cut could still undo here.
+    await this.deps.durable();
     const timeout = this.deps.publishTimeoutMs ?? 5000;
     // Publishes on one connection reach the server in the order they are sent, so pipelining keeps
     // per-recipient order while the acks come back concurrently.
