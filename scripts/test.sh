@@ -26,6 +26,12 @@ if ! npm run --silent check; then
     "\`npx biome check --write .\` fixes what it can"
 fi
 
+banner "build: the node bundle (services/node/dist/main.mjs), which the tests' node processes run"
+if ! npm run --silent build; then
+  status=1
+  loud "npm run build failed: the node processes of the tests run from the TypeScript sources instead"
+fi
+
 # --- PostgreSQL ----------------------------------------------------------------------------------
 # Connects for real (not just a port probe): a server that answers but refuses our user is as good as
 # no server, and the message should say which it is.

@@ -9,7 +9,7 @@ import { AuditLog } from "./audit/audit-log.ts";
 import type { Config } from "./config.ts";
 import { type DialectName, migrateToLatest, openDatabase } from "./db/index.ts";
 import type { Database } from "./db/schema.ts";
-import { applyInbound } from "./domain/inbound.ts";
+import { applyInbound, prepareInbound } from "./domain/inbound.ts";
 import { openBoundVault } from "./domain/personal-data.ts";
 import type {
   Clock,
@@ -177,6 +177,7 @@ export class AppContext implements DomainContext {
       trust: this.trust,
       keys: this.ownKeys,
       messages: this.messages,
+      prepare: (claims) => prepareInbound(claims, this),
       apply: (trx, claims) => applyInbound(trx, claims, this),
       publish: (events) => this.events.publish(events),
       ...overrides.federationOptions,

@@ -55,6 +55,37 @@ describe("PersonVault", () => {
     vault.close();
   });
 
+  it("prepareKey(): makes the person's key ahead, on disk when it resolves, and sealing then uses it", async () => {
+    const { path, vault } = fresh();
+    await vault.prepareKey(amara);
+    expect(vault.keyCount()).toBe(1);
+    // Already has one: no second key.
+    await vault.prepareKey(amara);
+    expect(vault.keyCount()).toBe(1);
+    const sealed = vault.seal(amara, "referral\u0000r1\u0000subject", "secret");
+    expect(vault.keyCount()).toBe(1);
+    // Concurrent preparations for new people share flushes and each gets its own key.
+    await Promise.all([vault.prepareKey(ben), vault.prepareKey(amaraElsewhere)]);
+    expect(vault.keyCount()).toBe(3);
+    vault.close();
+    // What prepareKey made is in the file: another process opens what was sealed under it.
+    const again = PersonVault.open(path, kek);
+    expect(again.open(amara, "referral\u0000r1\u0000subject", sealed)).toBe("secret");
+    expect(again.hasKey(ben)).toBe(true);
+    again.close();
+  });
+
+  it("prepareKey(): a key sealed under before its flush completed is flushed first", async () => {
+    const { vault } = fresh();
+    const pending = vault.prepareKey(ben);
+    // The flush runs on the thread pool; sealing now must not hand out a key not yet on disk.
+    const sealed = vault.seal(ben, "x", "y");
+    await pending;
+    expect(vault.open(ben, "x", sealed)).toBe("y");
+    expect(vault.keyCount()).toBe(1);
+    vault.close();
+  });
+
   it("refuses a value opened at another place, for another person, or altered", () => {
     const { vault } = fresh();
     const sealed = vault.seal(amara, "referral\u0000r1\u0000subject", "secret");

@@ -12,9 +12,10 @@
 // synchronous=FULL (a key is on disk before any row sealed under it can commit) and WAL, checkpointed
 // and truncated after every destruction so no old copy of the page lingers in the log.
 import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
+import { GroupCommit } from "./db/group-commit.ts";
 import { AppError } from "./errors.ts";
 import type { KeyEncryptionKey } from "./kek.ts";
 
@@ -104,6 +105,10 @@ export class PersonVault {
   };
   #closed = false;
   #rewrapped = false;
+  /** Flushes of keys made ahead of use (prepareKey), off the event loop; undefined for ":memory:". */
+  readonly #flusher: GroupCommit | undefined;
+  /** Keys made by prepareKey whose flush has not completed: #keyFor flushes before handing one out. */
+  readonly #unflushed = new Set<string>();
 
   private constructor(
     readonly path: string,
@@ -117,6 +122,7 @@ export class PersonVault {
     this.#wrapKey = wrapKey;
     this.#now = opts.now ?? Date.now;
     this.#cacheSize = opts.cacheSize ?? 4096;
+    this.#flusher = path === ":memory:" ? undefined : new GroupCommit({ path });
     this.#stmt = {
       byKid: db.prepare(
         "select kid, origin_org_id, subject_ref, wrapped, retired_at from person_key where kid = ?",
@@ -412,10 +418,46 @@ export class PersonVault {
     return this.#stmt.count.get()!.n;
   }
 
+  /**
+   * Makes the person's key ahead of the transaction that will seal under it, without holding the event
+   * loop for the disk: the key is committed without waiting (synchronous=NORMAL for that one write) and
+   * the vault's log is flushed on the thread pool, one flush for every key made meanwhile. When this
+   * resolves the key is on disk, so the invariant of #keyFor holds: no row sealed under a key commits
+   * before the key is durable. A person who already has a key costs one lookup.
+   */
+  async prepareKey(person: Person): Promise<void> {
+    this.#assertOpen();
+    const known = this.#current.get(personKey(person));
+    if (known && !this.#unflushed.has(known)) return;
+    if (!known && this.#stmt.byPerson.get(person.originOrgId, person.subjectRef)) return;
+    if (!this.#flusher) {
+      this.#keyFor(person);
+      return;
+    }
+    let kid = known;
+    if (!kid) {
+      this.#db.pragma("synchronous = NORMAL");
+      let row: KeyRow;
+      try {
+        row = this.#createKey(person);
+      } finally {
+        this.#db.pragma("synchronous = FULL");
+      }
+      kid = row.kid;
+      this.#unflushed.add(kid);
+      this.#flusher.noteWrite();
+      this.#remember(row);
+    }
+    // A failed flush leaves the key marked: #keyFor then flushes it itself, or fails loudly.
+    await this.#flusher.durable();
+    this.#unflushed.delete(kid);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const kid of [...this.#cache.keys()]) this.#evict(kid);
+    void this.#flusher?.close();
     this.#db.close();
   }
 
@@ -427,19 +469,35 @@ export class PersonVault {
       const cached = this.#touch(known);
       if (cached) return { kid: known, dek: cached.dek };
     }
-    let row = this.#stmt.byPerson.get(person.originOrgId, person.subjectRef);
-    if (!row) {
-      const kid = randomBytes(16).toString("base64url");
-      const dek = randomBytes(DEK_BYTES);
-      const wrapped = seal(this.#wrapKey, dek, wrapAad(this.id, kid, person));
-      this.#stmt.insert.run(kid, person.originOrgId, person.subjectRef, wrapped, this.#now());
-      // Another process may have made one at the same moment (the insert then did nothing): use the
-      // key that is in the file, whichever it is.
-      row = this.#stmt.byPerson.get(person.originOrgId, person.subjectRef);
-      if (!row) throw new VaultError(`The person key vault ${this.path} did not keep a new key.`);
-    }
+    // Made here, the key is committed at synchronous=FULL: on disk before this returns.
+    const row = this.#stmt.byPerson.get(person.originOrgId, person.subjectRef) ?? this.#createKey(person);
+    if (this.#unflushed.has(row.kid)) this.#flushNow(row.kid);
     const key = this.#remember(row);
     return { kid: row.kid, dek: key.dek };
+  }
+
+  #createKey(person: Person): KeyRow {
+    const kid = randomBytes(16).toString("base64url");
+    const dek = randomBytes(DEK_BYTES);
+    const wrapped = seal(this.#wrapKey, dek, wrapAad(this.id, kid, person));
+    dek.fill(0);
+    this.#stmt.insert.run(kid, person.originOrgId, person.subjectRef, wrapped, this.#now());
+    // Another process may have made one at the same moment (the insert then did nothing): use the
+    // key that is in the file, whichever it is.
+    const row = this.#stmt.byPerson.get(person.originOrgId, person.subjectRef);
+    if (!row) throw new VaultError(`The person key vault ${this.path} did not keep a new key.`);
+    return row;
+  }
+
+  /** A key prepareKey made is about to seal before its flush completed: flush the log now, blocking. */
+  #flushNow(kid: string): void {
+    const fd = openSync(`${this.path}-wal`, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.#unflushed.delete(kid);
   }
 
   #keyByKid(kid: string): CachedKey | undefined {

@@ -61,6 +61,15 @@ export async function applyInbound(
   return { events };
 }
 
+/**
+ * Before the storing transaction: an offer's person gets their data key now, flushed to disk off the
+ * event loop (person-vault.ts prepareKey), so the transaction seals under a key already durable.
+ */
+export async function prepareInbound(claims: MessageClaims, ctx: DomainContext): Promise<void> {
+  if (claims.type !== "referral.offer" || !claims.consent) return;
+  await ctx.vault.prepareKey({ originOrgId: claims.iss, subjectRef: claims.consent.subjectRef });
+}
+
 async function dispatch(
   trx: Transaction<Database>,
   claims: MessageClaims,

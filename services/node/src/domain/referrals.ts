@@ -210,6 +210,8 @@ export async function draftReferral(
   requireDestination(ctx, d.destinationOrgId);
 
   const id = ctx.ids.newId();
+  // A new person's data key, made and flushed to disk before the transaction (person-vault.ts).
+  if (inline) await ctx.vault.prepareKey({ originOrgId: ctx.orgId, subjectRef: inline.subjectRef });
   const { record, events } = await ctx.db.transaction().execute(async (trx) => {
     // The consent row first, then the person and the referral (consents.ts: the lock order).
     const c = inline ?? (await lockConsent(trx, ctx, d.consentId!, "share"));

@@ -35,6 +35,11 @@ export interface InboxConsumerDeps<E> {
   trust: TrustState & { refresh?(): Promise<boolean> };
   keys: { decryptionKey(kid: string): Promise<CryptoKey | undefined> };
   messages: MessageEnqueuer;
+  /**
+   * Work for an accepted message before its storing transaction, outside it (a new person's data key,
+   * flushed to disk without holding the database). Optional; throwing leaves the message unacknowledged.
+   */
+  prepare?(claims: MessageClaims): Promise<void>;
   /** The domain's reaction to an accepted message, inside the storing transaction. */
   apply(trx: Transaction<Database>, claims: MessageClaims): Promise<InboundEffects<E>>;
   /** Called after commit with the domain events, for live subscriptions. */
@@ -194,6 +199,7 @@ export class InboxConsumer<E> {
       return { kind: "refused", code: res.code, verified: Boolean(res.verified) };
     }
     const claims = res.claims;
+    await this.deps.prepare?.(claims);
     let effects: InboundEffects<E> | undefined;
     let enqueued = false;
     const stored = await this.deps.db.transaction().execute(async (trx) => {

@@ -43,6 +43,7 @@ export interface FederationDeps<E> {
   trust: TrustStore;
   keys: { decryptionKey(kid: string): Promise<CryptoKey | undefined> };
   messages: MessageEnqueuer;
+  prepare?(claims: MessageClaims): Promise<void>;
   apply(trx: Transaction<Database>, claims: MessageClaims): Promise<InboundEffects<E>>;
   publish(events: E[]): void;
   /** How long JetStream waits for our ack before redelivering; 30 s by default. */
@@ -77,6 +78,7 @@ export class Federation<E = unknown> {
       trust: deps.trust,
       keys: deps.keys,
       messages: deps.messages,
+      ...(deps.prepare ? { prepare: deps.prepare } : {}),
       apply: deps.apply,
       publish: deps.publish,
       onEnqueued: () => this.relay.wake(),
