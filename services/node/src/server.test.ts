@@ -70,6 +70,37 @@ describe("a running node", () => {
     expect(failures).toEqual([]);
   });
 
+  const gql = async (query: string, variables: Record<string, unknown>) =>
+    (
+      await fetch(node.graphqlUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      })
+    ).json();
+
+  /** Drafts a referral through GraphQL; its id. */
+  const draftOne = async (): Promise<string> => {
+    const input = draftInput(world.clock);
+    const draft = await gql(`mutation($input: DraftReferralInput!) { draftReferral(input: $input) { id } }`, {
+      input: {
+        ...input,
+        urgency: "URGENT",
+        services: ["SHELTER", "MEDICAL"],
+        respondBy: new Date(input.respondBy).toISOString(),
+        subject: { ...input.subject, ageBand: "AGE_26_59" },
+        consent: {
+          ...input.consent,
+          scopes: ["IDENTITY"],
+          purposes: ["SHELTER", "MEDICAL"],
+          method: "WRITTEN",
+          expiresAt: new Date(input.consent.expiresAt).toISOString(),
+        },
+      },
+    });
+    return draft.data.draftReferral.id as string;
+  };
+
   it("streams referral events over SSE, filtered by referral", async () => {
     const abort = new AbortController();
     const res = await fetch(node.graphqlUrl, {
@@ -104,32 +135,7 @@ describe("a running node", () => {
     })();
     // Give the subscription a moment to be registered before acting.
     await new Promise((r) => setTimeout(r, 200));
-    const gql = async (query: string, variables: Record<string, unknown>) =>
-      (
-        await fetch(node.graphqlUrl, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-          body: JSON.stringify({ query, variables }),
-        })
-      ).json();
-    const input = draftInput(world.clock);
-    const draft = await gql(`mutation($input: DraftReferralInput!) { draftReferral(input: $input) { id } }`, {
-      input: {
-        ...input,
-        urgency: "URGENT",
-        services: ["SHELTER", "MEDICAL"],
-        respondBy: new Date(input.respondBy).toISOString(),
-        subject: { ...input.subject, ageBand: "AGE_26_59" },
-        consent: {
-          ...input.consent,
-          scopes: ["IDENTITY"],
-          purposes: ["SHELTER", "MEDICAL"],
-          method: "WRITTEN",
-          expiresAt: new Date(input.consent.expiresAt).toISOString(),
-        },
-      },
-    });
-    const id = draft.data.draftReferral.id as string;
+    const id = await draftOne();
     await gql("mutation($id: ID!) { sendReferral(id: $id) { id } }", { id });
     await reading;
     abort.abort();

@@ -102,12 +102,12 @@ export async function buildServer(ctx: AppContext): Promise<NodeServer> {
         reply.status(response.status);
         // What the request committed is on disk before the caseworker is told it is done.
         await ctx.durable();
-        // A live event stream (SSE) is piped as it comes; any other answer is one JSON document,
-        // sent as a string: piping it through a stream costs more than the query itself.
-        if (response.headers.get("content-type")?.startsWith("text/event-stream")) {
-          return reply.send(response.body);
+        // One JSON document is sent as a string: piping it through a stream costs more than the query
+        // itself. Anything else (a live event stream, SSE or multipart) is piped as it comes.
+        if (JSON_ANSWER.test(response.headers.get("content-type") ?? "")) {
+          return reply.send(await response.text());
         }
-        return reply.send(await response.text());
+        return reply.send(response.body);
       },
     });
   });
@@ -127,6 +127,9 @@ export async function buildServer(ctx: AppContext): Promise<NodeServer> {
 
   return app;
 }
+
+/** The media types of a single GraphQL answer (GraphQL over HTTP). */
+const JSON_ANSWER = /^application\/(graphql-response\+)?json\b/i;
 
 /**
  * A request without a body to hand over (POST with an empty or absent body, or OPTIONS). Yoga is given
