@@ -9,6 +9,8 @@
 // 4. Each node's resident memory and its time to ready.
 // 5. Revocation: on five node processes, the time from the KV write of a new trust list (suspending
 //    and restoring a partner, then revoking it) until every node has it in force (docs/protocol.md §6).
+import { readFileSync } from "node:fs";
+import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
@@ -41,6 +43,13 @@ const CRYPTO_N = Number(args.get("crypto") ?? 400);
 const FLAT_N = Number(args.get("handoffs") ?? 600);
 const PACED_N = Number(args.get("paced") ?? 500);
 const PACED_RATE = Number(args.get("rate") ?? 100);
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; all its threads. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  // utime and stime, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -211,6 +220,14 @@ async function handoffs() {
       // Flat out: a fixed number of caseworker sessions sending back to back.
       const concurrency = Number(args.get("concurrency") ?? 64);
       let next = 0;
+      // Who spends the machine's CPU during the flat-out run: each node, nats-server, and this process
+      // (the caseworker sessions).
+      const pids: Record<string, number> = Object.fromEntries(
+        net.nodes().flatMap((n) => (n.pid !== undefined ? [[n.orgId, n.pid]] : [])),
+      );
+      if (net.nats.pid !== undefined) pids["nats-server"] = net.nats.pid;
+      const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
+      const clientBefore = process.cpuUsage();
       const tFlat = performance.now();
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
@@ -223,6 +240,13 @@ async function handoffs() {
       );
       const flatSecs = (performance.now() - tFlat) / 1000;
       const throughput = FLAT_N / flatSecs;
+      const client = process.cpuUsage(clientBefore);
+      const cpuPerHandoff: Record<string, number> = {
+        ...Object.fromEntries(
+          Object.entries(pids).map(([k, pid]) => [k, (cpuMs(pid) - cpuBefore[k]!) / FLAT_N]),
+        ),
+        "bench client": (client.user + client.system) / 1000 / FLAT_N,
+      };
 
       // Paced at PACED_RATE/s: latency from "send" to "delivered" back at the origin.
       const lat: number[] = [];
@@ -246,7 +270,7 @@ async function handoffs() {
       await Promise.all(pending);
       lat.sort((a, b) => a - b);
       const memory = await net.residentMemory();
-      return { throughput, lat, memory, startupMs, readyMs };
+      return { throughput, lat, memory, startupMs, readyMs, cpuPerHandoff, flatSecs };
     } finally {
       delivered.close();
     }
@@ -334,6 +358,14 @@ async function main() {
   );
   console.log(
     `latency @${PACED_RATE}/s       p50 ${fmt(pct(h.lat, 50))} ms  p95 ${fmt(pct(h.lat, 95))} ms  p99 ${fmt(pct(h.lat, 99))} ms  (${h.lat.length} referrals, send → delivered)`,
+  );
+  const cpuTotal = Object.values(h.cpuPerHandoff).reduce((a, b) => a + b, 0);
+  console.log(
+    `cpu per handoff       ${Object.entries(h.cpuPerHandoff)
+      .map(([k, ms]) => `${k} ${fmt(ms, 2)} ms`)
+      .join(
+        ", ",
+      )}; ${fmt(cpuTotal, 1)} ms in all: ${os.availableParallelism()} cores allow at most ${fmt((os.availableParallelism() * 1000) / cpuTotal)} handoffs/s`,
   );
   for (const [org, rss] of Object.entries(h.memory)) {
     console.log(`resident memory       ${org}: ${fmt(rss / 1024 / 1024)} MB`);
