@@ -510,10 +510,15 @@ export class PersonVault {
 
   #remember(row: KeyRow): CachedKey {
     const person = { originOrgId: row.origin_org_id, subjectRef: row.subject_ref };
-    const dek = tryOpen(this.#wrapKey, row.wrapped, wrapAad(this.id, row.kid, person));
-    if (!dek || dek.length !== DEK_BYTES) {
+    const opened = tryOpen(this.#wrapKey, row.wrapped, wrapAad(this.id, row.kid, person));
+    if (!opened || opened.length !== DEK_BYTES) {
       throw new DataIntegrityError(`A key in the person key vault ${this.path} failed its integrity check.`);
     }
+    // A small Buffer is a slice of an 8 KiB pool shared with other allocations: a cached key would
+    // keep its whole slab alive (thousands of keys, tens of MB). The key gets 32 bytes of its own.
+    const dek = Buffer.allocUnsafeSlow(DEK_BYTES);
+    opened.copy(dek);
+    opened.fill(0);
     const entry = { person: personKey(person), dek };
     this.#cache.set(row.kid, entry);
     // Only the key not retired seals; a retired one is remembered to open what it sealed.
