@@ -40,6 +40,7 @@ import { DRAFT, NETWORK_ORGS, ORIGIN, referralInput, SEND, SHELTER_A } from "../
 const NETWORK = "bench-net";
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=") as [string, string]));
 const CRYPTO_N = Number(args.get("crypto") ?? 400);
+const WARMUP_N = Number(args.get("warmup") ?? 2000);
 const FLAT_N = Number(args.get("handoffs") ?? 600);
 const PACED_N = Number(args.get("paced") ?? 500);
 const PACED_RATE = Number(args.get("rate") ?? 100);
@@ -214,13 +215,26 @@ async function handoffs() {
     // Delivery is observed through the origin's live event stream (SSE), as a caseworker's screen would.
     const delivered = await net.subscribeDelivered(ORIGIN);
     try {
-      // Warm-up.
-      await Promise.all(Array.from({ length: 20 }, () => sendOne().then((r) => delivered.wait(r.id))));
-
-      // Flat out: a fixed number of caseworker sessions sending back to back.
       const concurrency = Number(args.get("concurrency") ?? 64);
-      let next = 0;
-      // Who spends the machine's CPU during the flat-out run: each node, nats-server, and this process
+      /** `n` handoffs by `concurrency` caseworker sessions sending back to back. */
+      const sessions = async (n: number) => {
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            while (next < n) {
+              next++;
+              const r = await sendOne();
+              await delivered.wait(r.id);
+            }
+          }),
+        );
+      };
+      // Warm-up: a node that has been running has its hot code optimised by V8; a fresh one needs a
+      // couple of thousand handoffs to get there (about 1.5 times slower at first), and the crypto
+      // ceiling is likewise measured warm.
+      await sessions(WARMUP_N);
+
+      // Flat out. Who spends the machine's CPU meanwhile: each node, nats-server, and this process
       // (the caseworker sessions).
       const pids: Record<string, number> = Object.fromEntries(
         net.nodes().flatMap((n) => (n.pid !== undefined ? [[n.orgId, n.pid]] : [])),
@@ -229,15 +243,7 @@ async function handoffs() {
       const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
       const clientBefore = process.cpuUsage();
       const tFlat = performance.now();
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < FLAT_N) {
-            next++;
-            const r = await sendOne();
-            await delivered.wait(r.id);
-          }
-        }),
-      );
+      await sessions(FLAT_N);
       const flatSecs = (performance.now() - tFlat) / 1000;
       const throughput = FLAT_N / flatSecs;
       const client = process.cpuUsage(clientBefore);
