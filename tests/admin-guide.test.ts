@@ -4,14 +4,13 @@
 // drift apart, this fails; the end state in the trust bucket is then checked as a node would read it.
 import { execFile } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { NatsServer } from "@refnet/dev-env";
+import { cliEntry, NatsServer } from "@refnet/dev-env";
 import { TRUST_LIST_KEY, trustBucketName } from "@refnet/protocol";
 import { parseTrustList, publicJwkOf, type TrustListPayload, thumbprint } from "@refnet/trust";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -113,17 +112,15 @@ describe("docs/admin-guide.md", () => {
     // Each sign decrypts a PBES2 key at 600 000 iterations: keep the walk-through to the 12 it needs.
     expect(script.match(/refnet trust sign /g)?.length).toBe(12);
 
-    // `refnet` on PATH, the way the guide's "Before you start" makes it: node with the tsx loader.
+    // `refnet` on PATH, the way the guide's "Before you start" makes it: node running the built
+    // command (`npm run build`, which `npm test` runs first), or the sources through the tsx loader
+    // when the build is missing or older than them.
     const bin = join(work, ".bin");
     const story = join(work, "story");
     await mkdir(bin);
     await mkdir(story);
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-    const main = join(ROOT, "packages", "cli", "src", "main.ts");
-    await writeFile(
-      join(bin, "refnet"),
-      `#!/bin/sh\nexec "${process.execPath}" --import "${tsx}" "${main}" "$@"\n`,
-    );
+    const args = (await cliEntry()).map((a) => `"${a}"`).join(" ");
+    await writeFile(join(bin, "refnet"), `#!/bin/sh\nexec "${process.execPath}" ${args} "$@"\n`);
     await chmod(join(bin, "refnet"), 0o755);
     const env = {
       PATH: `${bin}${delimiter}${process.env.PATH ?? "/usr/bin:/bin"}`,

@@ -7,6 +7,8 @@ export {
 } from "./errors.ts";
 export { findNatsServerBinary, NatsServer, type NatsServerOptions } from "./nats-server.ts";
 export {
+  CLI_BUNDLE,
+  cliEntry,
   type DeliveredWatcher,
   type GqlOptions,
   type GqlResult,

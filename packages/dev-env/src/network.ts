@@ -5,10 +5,11 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import {
@@ -761,20 +762,43 @@ const BUNDLED_SOURCES = [
   "packages/consent/src",
 ];
 
+/** The built `refnet` command (`npm run build`): the node's sources and its own. */
+export const CLI_BUNDLE = "packages/cli/dist/refnet.mjs";
+const CLI_SOURCES = [...BUNDLED_SOURCES, "packages/cli/src"];
+
+/**
+ * How to run the `refnet` command from this checkout: the bundle when it is present and no source
+ * file is newer, else the TypeScript sources through tsx. Node's arguments before the CLI's own.
+ */
+export async function cliEntry(): Promise<string[]> {
+  return (await isFresh(CLI_BUNDLE, CLI_SOURCES))
+    ? [join(REPO_ROOT, CLI_BUNDLE)]
+    : [
+        "--import",
+        pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href,
+        join(REPO_ROOT, "packages/cli/src/main.ts"),
+      ];
+}
+
 /**
  * How to run a node: the bundle when it is present and no source file is newer (a stale bundle would
  * test yesterday's code), else the TypeScript sources through tsx.
  */
 async function nodeEntry(): Promise<string[]> {
-  const bundle = join(REPO_ROOT, NODE_BUNDLE);
-  if (!existsSync(bundle)) return ["--import", "tsx", "services/node/src/main.ts"];
-  const built = (await stat(bundle)).mtimeMs;
-  for (const src of BUNDLED_SOURCES) {
-    if ((await newestMtime(join(REPO_ROOT, src))) > built) {
-      return ["--import", "tsx", "services/node/src/main.ts"];
-    }
+  return (await isFresh(NODE_BUNDLE, BUNDLED_SOURCES))
+    ? [NODE_BUNDLE]
+    : ["--import", "tsx", "services/node/src/main.ts"];
+}
+
+/** Whether `bundle` (relative to the repository) exists and no file of `sources` is newer. */
+async function isFresh(bundle: string, sources: readonly string[]): Promise<boolean> {
+  const path = join(REPO_ROOT, bundle);
+  if (!existsSync(path)) return false;
+  const built = (await stat(path)).mtimeMs;
+  for (const src of sources) {
+    if ((await newestMtime(join(REPO_ROOT, src))) > built) return false;
   }
-  return [NODE_BUNDLE];
+  return true;
 }
 
 async function newestMtime(path: string): Promise<number> {
