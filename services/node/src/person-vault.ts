@@ -12,7 +12,7 @@
 // synchronous=FULL (a key is on disk before any row sealed under it can commit) and WAL, checkpointed
 // and truncated after every destruction so no old copy of the page lingers in the log.
 import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from "node:crypto";
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import { GroupCommit } from "./db/group-commit.ts";
@@ -471,7 +471,11 @@ export class PersonVault {
     }
     // Made here, the key is committed at synchronous=FULL: on disk before this returns.
     const row = this.#stmt.byPerson.get(person.originOrgId, person.subjectRef) ?? this.#createKey(person);
-    if (this.#unflushed.has(row.kid)) this.#flushNow(row.kid);
+    if (this.#unflushed.has(row.kid)) {
+      // Made by prepareKey, its flush not yet complete: flush now, before anything is sealed under it.
+      this.#flusher?.flushSync();
+      this.#unflushed.delete(row.kid);
+    }
     const key = this.#remember(row);
     return { kid: row.kid, dek: key.dek };
   }
@@ -487,17 +491,6 @@ export class PersonVault {
     const row = this.#stmt.byPerson.get(person.originOrgId, person.subjectRef);
     if (!row) throw new VaultError(`The person key vault ${this.path} did not keep a new key.`);
     return row;
-  }
-
-  /** A key prepareKey made is about to seal before its flush completed: flush the log now, blocking. */
-  #flushNow(kid: string): void {
-    const fd = openSync(`${this.path}-wal`, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    this.#unflushed.delete(kid);
   }
 
   #keyByKid(kid: string): CachedKey | undefined {

@@ -13,9 +13,12 @@
 // - a GraphQL answer is sent only after what the request committed is durable.
 // A power cut can then lose only commits nobody outside the node has been told about.
 //
+// The person key vault (person-vault.ts) uses the same mechanism for the keys it makes ahead.
+//
 // A failed fsync is final (as in PostgreSQL): after it the kernel may report later ones as clean
 // although the lost pages were never written, so every later durable() fails too and the node must
 // be restarted, recovering from the log on disk.
+import { closeSync, fsyncSync, openSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
 
@@ -74,6 +77,27 @@ export class GroupCommit {
     return this.#queued;
   }
 
+  /**
+   * Flushes the log now, on the calling thread, for a caller that cannot wait (a person key about to
+   * seal before its own flush completed, person-vault.ts). Throws, for good, when the flush fails.
+   */
+  flushSync(): void {
+    if (this.#failed) throw this.#failed;
+    const covers = this.#writes;
+    try {
+      const fd = openSync(this.#wal, "r");
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      throw this.#fail(err);
+    }
+    this.#syncs++;
+    this.#synced = Math.max(this.#synced, covers);
+  }
+
   async close(): Promise<void> {
     await this.#inflight?.done.catch(() => undefined);
     await this.#queued?.catch(() => undefined);
@@ -92,15 +116,20 @@ export class GroupCommit {
         if (this.#inflight?.done === done) this.#inflight = undefined;
       },
       (err: unknown) => {
-        this.#failed = new Error(
-          `Flushing the database's write-ahead log to disk failed (${err instanceof Error && "code" in err ? String(err.code) : "error"}); restart the node.`,
-        );
         if (this.#inflight?.done === done) this.#inflight = undefined;
-        throw this.#failed;
+        throw this.#fail(err);
       },
     );
     this.#inflight = { covers, done };
     return done;
+  }
+
+  /** Records a failed flush: final (see the top of this file). */
+  #fail(err: unknown): Error {
+    this.#failed ??= new Error(
+      `Flushing the database's write-ahead log to disk failed (${err instanceof Error && "code" in err ? String(err.code) : "error"}); restart the node.`,
+    );
+    return this.#failed;
   }
 
   async #fsync(file: string): Promise<void> {

@@ -19,7 +19,7 @@
 import { SCOPE_FIELDS } from "@refnet/consent";
 import type { Consent, ConsentRevokeBody, MessageClaims, Scope, Subject } from "@refnet/protocol";
 import { SCOPES } from "@refnet/protocol";
-import type { Kysely, Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import { partnerActor, SYSTEM_ACTOR, staffActor } from "../audit/entry.ts";
 import type { Staff } from "../auth.ts";
 import type { Database } from "../db/schema.ts";
@@ -341,21 +341,6 @@ export async function applyRevocation(
     if (!(err instanceof AppError)) throw err;
   }
   return erased.events;
-}
-
-/** Whether `origin` revoked consent `consentId` at this node, in whole or in part (§5.4.3 rule 2). */
-export async function isConsentRevoked(
-  db: Kysely<Database> | Transaction<Database>,
-  origin: string,
-  consentId: string,
-): Promise<boolean> {
-  const row = await db
-    .selectFrom("consent_revoked_by_origin")
-    .select("consent_id")
-    .where("origin_org_id", "=", origin)
-    .where("consent_id", "=", consentId)
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 // --- At a recipient: expiry (docs/consent.md) -----------------------------------------------------

@@ -13,10 +13,11 @@ import {
   type ReferralState,
 } from "@refnet/protocol";
 import type { Transaction } from "kysely";
+import { isConsentRevoked } from "../db/revocations.ts";
 import type { Database } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
 import { recordErasureReceipt, recordRevokeProblem } from "./consents.ts";
-import { applyRevocation, isConsentRevoked } from "./erasure.ts";
+import { applyRevocation } from "./erasure.ts";
 import { lockPerson, sealNewReferral } from "./personal-data.ts";
 import { inboundEffect } from "./states.ts";
 import { insertEvent, lockReferral, updateStatus } from "./store.ts";

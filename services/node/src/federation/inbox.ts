@@ -16,6 +16,7 @@ import {
 } from "@refnet/protocol";
 import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
+import { isConsentRevoked } from "../db/revocations.ts";
 import type { Database } from "../db/schema.ts";
 import type { MessageEnqueuer, TrustState } from "./contracts.ts";
 
@@ -265,13 +266,7 @@ export class InboxConsumer<E> {
           .where("jti", "=", jti)
           .executeTakeFirst()) !== undefined,
       // docs/protocol.md §5.4.3 rule 2: revocations received are recorded by domain/erasure.ts.
-      consentRevoked: async (consentId, iss) =>
-        (await db
-          .selectFrom("consent_revoked_by_origin")
-          .select("consent_id")
-          .where("origin_org_id", "=", iss)
-          .where("consent_id", "=", consentId)
-          .executeTakeFirst()) !== undefined,
+      consentRevoked: (consentId, iss) => isConsentRevoked(db, iss, consentId),
     };
   }
 
