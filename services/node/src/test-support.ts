@@ -16,6 +16,7 @@ import type { Clock } from "./domain/types.ts";
 import type { Federation } from "./federation/index.ts";
 import { openOrCreateKek } from "./kek.ts";
 import { writeKeyFile } from "./keys.ts";
+import type { NodeServer } from "./server.ts";
 
 export const NETWORK = "test-net";
 export const ORIGIN = "ngo-origin";
@@ -253,4 +254,34 @@ export function draftInput(clock: Clock, destination: string = SHELTER) {
       textVersion: "consent-form-v3",
     },
   };
+}
+
+/** A GraphQL answer as the tests read it (ad hoc, per test). */
+export interface GqlTestResponse {
+  status: number;
+  headers: Record<string, unknown>;
+  // biome-ignore lint/suspicious/noExplicitAny: responses are read ad hoc, per test
+  data?: Record<string, any> | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } }[];
+}
+
+/** One GraphQL POST to a node's server, in process, with a staff token (or none). */
+export async function injectGql(
+  target: NodeServer,
+  query: string,
+  variables: Record<string, unknown>,
+  token: string | null,
+): Promise<GqlTestResponse> {
+  const res = await target.inject({
+    method: "POST",
+    url: "/graphql",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/graphql-response+json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    payload: JSON.stringify({ query, variables }),
+  });
+  const body = JSON.parse(res.body) as Omit<GqlTestResponse, "status" | "headers">;
+  return { status: res.statusCode, headers: res.headers, ...body };
 }

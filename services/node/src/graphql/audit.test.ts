@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../context.ts";
 import { buildServer, type NodeServer } from "../server.ts";
-import { createTestWorld, ORIGIN, SHELTER, type TestWorld } from "../test-support.ts";
+import { createTestWorld, injectGql, ORIGIN, SHELTER, type TestWorld } from "../test-support.ts";
 
 let world: TestWorld;
 let origin: AppContext;
@@ -14,26 +14,8 @@ let admin: string;
 let auditor: string;
 let supervisor: string;
 
-interface GqlResponse {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: responses are read ad hoc, per test
-  data?: Record<string, any> | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } }[];
-}
-
-async function gql(query: string, variables: Record<string, unknown>, token: string): Promise<GqlResponse> {
-  const res = await app.inject({
-    method: "POST",
-    url: "/graphql",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/graphql-response+json",
-      authorization: `Bearer ${token}`,
-    },
-    payload: JSON.stringify({ query, variables }),
-  });
-  return { status: res.statusCode, ...(JSON.parse(res.body) as Omit<GqlResponse, "status">) };
-}
+const gql = (query: string, variables: Record<string, unknown>, token: string) =>
+  injectGql(app, query, variables, token);
 
 const inAYear = () => new Date(world.clock.now() + 365 * 86_400_000).toISOString();
 const input = () => ({

@@ -4,7 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../context.ts";
 import { buildServer, type NodeServer } from "../server.ts";
-import { createTestWorld, ORIGIN, SHELTER, type TestWorld } from "../test-support.ts";
+import {
+  createTestWorld,
+  type GqlTestResponse,
+  injectGql,
+  ORIGIN,
+  SHELTER,
+  type TestWorld,
+} from "../test-support.ts";
 
 let world: TestWorld;
 let origin: AppContext;
@@ -14,27 +21,10 @@ let supervisor: string;
 let supervisor2: string;
 let auditor: string;
 
-interface GqlResponse {
-  // biome-ignore lint/suspicious/noExplicitAny: responses are read ad hoc, per test
-  data?: Record<string, any> | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
+const gql = (query: string, variables: Record<string, unknown>, token: string) =>
+  injectGql(app, query, variables, token);
 
-async function gql(query: string, variables: Record<string, unknown>, token: string): Promise<GqlResponse> {
-  const res = await app.inject({
-    method: "POST",
-    url: "/graphql",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/graphql-response+json",
-      authorization: `Bearer ${token}`,
-    },
-    payload: JSON.stringify({ query, variables }),
-  });
-  return JSON.parse(res.body) as GqlResponse;
-}
-
-const code = (r: GqlResponse) => r.errors?.[0]?.extensions?.code;
+const code = (r: GqlTestResponse) => r.errors?.[0]?.extensions?.code;
 const inAYear = () => new Date(world.clock.now() + 365 * 86_400_000).toISOString();
 
 const CONSENT_FIELDS = /* GraphQL */ `

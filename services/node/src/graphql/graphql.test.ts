@@ -6,7 +6,15 @@ import { buildSchema, type GraphQLEnumType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../context.ts";
 import { buildServer, type NodeServer } from "../server.ts";
-import { createTestWorld, ORIGIN, SHELTER, SHELTER_B, type TestWorld } from "../test-support.ts";
+import {
+  createTestWorld,
+  type GqlTestResponse,
+  injectGql,
+  ORIGIN,
+  SHELTER,
+  SHELTER_B,
+  type TestWorld,
+} from "../test-support.ts";
 import * as enums from "./enums.ts";
 import { SCHEMA_PATH } from "./yoga.ts";
 
@@ -17,32 +25,13 @@ let caseworker: string;
 let admin: string;
 let disabled: string;
 
-interface GqlResponse {
-  status: number;
-  headers: Record<string, unknown>;
-  // biome-ignore lint/suspicious/noExplicitAny: responses are read ad hoc, per test
-  data?: Record<string, any> | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-async function gql(
+function gql(
   query: string,
   variables: Record<string, unknown> = {},
   token: string | null = caseworker,
   target: NodeServer = app,
-): Promise<GqlResponse> {
-  const res = await target.inject({
-    method: "POST",
-    url: "/graphql",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/graphql-response+json",
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    payload: JSON.stringify({ query, variables }),
-  });
-  const body = JSON.parse(res.body) as Omit<GqlResponse, "status" | "headers">;
-  return { status: res.statusCode, headers: res.headers, ...body };
+): Promise<GqlTestResponse> {
+  return injectGql(target, query, variables, token);
 }
 
 const inAWeek = () => new Date(world.clock.now() + 7 * 86_400_000).toISOString();
